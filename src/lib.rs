@@ -1,0 +1,65 @@
+//! W3C Trace Context Level 2 for Rust: a strict, allocation-free codec for the `traceparent`
+//! and `tracestate` headers, shaped like the JavaScript library
+//! [`tctx`](https://www.npmjs.com/package/tctx).
+//!
+//! Every request in a distributed system carries two headers: `traceparent` names the trace
+//! and the caller's span, `tracestate` carries vendor data along. This crate reads and writes
+//! them exactly as the specification says:
+//!
+//! - [`Traceparent`]: [`make`](Traceparent::make), [`parse`](Traceparent::parse),
+//!   [`child`](Traceparent::child), [`sample`](Traceparent::sample),
+//!   [`unsample`](Traceparent::unsample), [`is_sampled`](Traceparent::is_sampled),
+//!   [`is_random`](Traceparent::is_random), and [`encode`](Traceparent::encode) into a
+//!   55-byte stack buffer. Parsing and encoding never allocate.
+//! - [`TraceState`]: [`make`](TraceState::make), [`parse`](TraceState::parse),
+//!   [`get`](TraceState::get), [`set`](TraceState::set), [`delete`](TraceState::delete),
+//!   iteration and truncation to the specification's limits. Parsing allocates one buffer,
+//!   whatever the number of members.
+//! - [`ParseError`]: one small `Copy` error that names the rule a header broke.
+//!
+//! The codec knows nothing of OpenTelemetry; it is plain data in, plain data out.
+//!
+//! # Producer and consumer
+//!
+//! ```
+//! use tctx::{TraceState, Traceparent};
+//!
+//! // The producer starts a trace and sends it downstream.
+//! let root = Traceparent::make();
+//! let state = TraceState::make([("service", "frontend")])?;
+//! let headers = [("traceparent", root.to_string()), ("tracestate", state.to_string())];
+//!
+//! // The consumer continues it: parse traceparent first, and tracestate only if that worked
+//! // (W3C Trace Context, "Tracestate Header").
+//! let (parent, mut state) = match Traceparent::parse(&headers[0].1) {
+//!     Ok(parent) => (parent, TraceState::parse(&headers[1].1).unwrap_or_default()),
+//!     Err(_) => (Traceparent::make(), TraceState::new()), // restart the trace
+//! };
+//! state.set("cart", "processed")?;
+//!
+//! let outgoing = parent.child();
+//! assert_eq!(outgoing.trace_id(), root.trace_id());
+//! assert_eq!(state.as_str(), "cart=processed,service=frontend");
+//! # Ok::<(), tctx::ParseError>(())
+//! ```
+//!
+//! # Conformance
+//!
+//! Parsing follows W3C Trace Context Level 2 to the letter; every rule is a test in
+//! `tests/`, citing its section. Where the specification leaves a choice, this crate rejects
+//! a tracestate with more than 32 members or any invalid member whole, and keeps the
+//! left-most of repeated keys (see [`TraceState`]).
+
+mod error;
+mod hex;
+mod id;
+mod traceparent;
+mod tracestate;
+
+pub use error::{ParseError, ParseErrorKind};
+pub use id::{SpanId, TraceId};
+pub use traceparent::{Traceparent, FLAG_RANDOM, FLAG_SAMPLED};
+pub use tracestate::{
+    TraceState, TraceStateIter, DEFAULT_MAX_HEADER_LEN, MAX_KEY_LEN, MAX_MEMBERS,
+    MAX_VALUE_LEN,
+};

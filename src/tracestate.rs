@@ -1,0 +1,719 @@
+//! The `tracestate` header: strict parse, get/set/delete, iteration, truncation, encode.
+//!
+//! Spec: W3C Trace Context Level 2, "Tracestate Header", "tracestate Limits" and "Mutating the
+//! tracestate Field" (`20-http_request_header_format.md`).
+
+use core::fmt;
+use core::hash::{Hash, Hasher};
+use core::str::FromStr;
+use std::borrow::Cow;
+
+use crate::error::{ParseError, ParseErrorKind};
+
+/// Most list members a tracestate may hold ("There can be a maximum of 32 list-members").
+pub const MAX_MEMBERS: usize = 32;
+
+/// Longest key, in characters (`(lcalpha / DIGIT) 0*255(keychar)`).
+pub const MAX_KEY_LEN: usize = 256;
+
+/// Longest value, in characters (`0*255(chr) nblk-chr`).
+pub const MAX_VALUE_LEN: usize = 256;
+
+/// The header length the specification asks every vendor to propagate at least ("Vendors
+/// SHOULD propagate at least 512 characters of a combined header"): the default limit of
+/// [`TraceState::truncate`] callers such as the propagator.
+pub const DEFAULT_MAX_HEADER_LEN: usize = 512;
+
+/// Members longer than this are the first to go when a header is truncated ("Entries larger
+/// than 128 characters long SHOULD be removed first").
+const LARGE_MEMBER_LEN: usize = 128;
+
+/// Character classes of the tracestate grammar, one table lookup per byte.
+const KEY_FIRST: u8 = 1; // lcalpha / DIGIT
+const KEY_CHAR: u8 = 2; // lcalpha / DIGIT / "_" / "-" / "*" / "/" / "@"
+const VALUE_CHAR: u8 = 4; // %x20-7E except "," and "="
+
+static CLASS: [u8; 256] = {
+    let mut table = [0u8; 256];
+    let mut byte = 0x20;
+    while byte <= 0x7e {
+        if byte != b',' as usize && byte != b'=' as usize {
+            table[byte] = VALUE_CHAR;
+        }
+        byte += 1;
+    }
+    let mut c = b'a';
+    while c <= b'z' {
+        table[c as usize] |= KEY_FIRST | KEY_CHAR;
+        c += 1;
+    }
+    let mut c = b'0';
+    while c <= b'9' {
+        table[c as usize] |= KEY_FIRST | KEY_CHAR;
+        c += 1;
+    }
+    table[b'_' as usize] |= KEY_CHAR;
+    table[b'-' as usize] |= KEY_CHAR;
+    table[b'*' as usize] |= KEY_CHAR;
+    table[b'/' as usize] |= KEY_CHAR;
+    table[b'@' as usize] |= KEY_CHAR;
+    table
+};
+
+fn has_class(byte: u8, class: u8) -> bool {
+    CLASS[usize::from(byte)] & class != 0
+}
+
+fn is_ows(byte: u8) -> bool {
+    byte == b' ' || byte == b'\t'
+}
+
+/// Where one member sits in the encoded header: `header[start..key_end]` is the key,
+/// `header[key_end + 1..end]` the value. `u16` suffices: 32 members of at most 513 bytes and
+/// 31 commas make at most 16,447 bytes.
+#[derive(Clone, Copy, Default, Debug)]
+struct Member {
+    start: u16,
+    key_end: u16,
+    end: u16,
+}
+
+impl Member {
+    fn len(self) -> usize {
+        usize::from(self.end - self.start)
+    }
+}
+
+/// A W3C `tracestate`: an ordered list of at most 32 `key=value` members, left-most newest.
+///
+/// The list is held as its encoded header in one `String` plus the positions of its members,
+/// so parsing allocates once whatever the member count, [`as_str`](Self::as_str) and `Display`
+/// cost nothing, and [`get`](Self::get) returns slices of the header.
+///
+/// Two choices where the specification leaves room, both taken so the official W3C test suite
+/// passes at its strict Level 2 setting:
+/// - A header with more than 32 members, or with any member that breaks the key or value
+///   grammar, is rejected whole ("If the tracestate header cannot be parsed the vendor MAY
+///   discard the entire header").
+/// - A key that appears twice keeps its left-most occurrence and the rest of the list stays
+///   intact ("vendors MAY also discard duplicate keys").
+///
+/// # Examples
+///
+/// ```
+/// use tctx::TraceState;
+///
+/// let mut state = TraceState::parse("rojo=00f067aa0ba902b7, congo=t61rcWkgMzE")?;
+/// assert_eq!(state.get("congo"), Some("t61rcWkgMzE"));
+///
+/// state.set("congo", "ucfJifl5GOE")?; // an update moves the key to the front
+/// assert_eq!(state.to_string(), "congo=ucfJifl5GOE,rojo=00f067aa0ba902b7");
+///
+/// state.delete("rojo");
+/// assert_eq!(state.as_str(), "congo=ucfJifl5GOE");
+/// # Ok::<(), tctx::ParseError>(())
+/// ```
+#[derive(Clone, Default)]
+pub struct TraceState {
+    header: String,
+    members: [Member; MAX_MEMBERS],
+    len: u8,
+}
+
+impl TraceState {
+    /// An empty tracestate. It encodes to the empty string: check
+    /// [`is_empty`](Self::is_empty) and send no header at all.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let state = tctx::TraceState::new();
+    /// assert!(state.is_empty());
+    /// assert_eq!(state.as_str(), "");
+    /// ```
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Builds a tracestate from pairs, the first pair left-most, as the JavaScript `tctx`'s
+    /// `make({ key: 'value' })` does.
+    ///
+    /// A key given twice keeps its first value, as [`parse`](Self::parse) does.
+    ///
+    /// # Errors
+    ///
+    /// [`ParseErrorKind::Key`] or [`ParseErrorKind::Value`] for a pair that breaks the grammar,
+    /// [`ParseErrorKind::TooManyMembers`] for more than 32 pairs.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let state = tctx::TraceState::make([("service", "frontend"), ("region", "eu")])?;
+    /// assert_eq!(state.as_str(), "service=frontend,region=eu");
+    /// # Ok::<(), tctx::ParseError>(())
+    /// ```
+    pub fn make<I, K, V>(pairs: I) -> Result<Self, ParseError>
+    where
+        I: IntoIterator<Item = (K, V)>,
+        K: AsRef<str>,
+        V: AsRef<str>,
+    {
+        let mut state = Self::new();
+        for (count, (key, value)) in pairs.into_iter().enumerate() {
+            let (key, value) = (key.as_ref(), value.as_ref());
+            if count == MAX_MEMBERS {
+                return Err(ParseError::new(ParseErrorKind::TooManyMembers, 0));
+            }
+            validate_key(key)?;
+            validate_value(value)?;
+            state.push_unless_duplicate(key, value);
+        }
+        Ok(state)
+    }
+
+    /// Parses one `tracestate` header value.
+    ///
+    /// Members are separated by commas; spaces and tabs around members are ignored and empty
+    /// members are allowed. Each member must match the Level 2 grammar:
+    /// - key: `(a-z / 0-9)` then up to 255 of `a-z 0-9 _ - * / @` (so `tenant@vendor`,
+    ///   `a@b@c` and `foo@@bar` are valid keys);
+    /// - value: 1 to 256 printable ASCII characters except `,` and `=`, not ending with a
+    ///   space; leading spaces are part of the value.
+    ///
+    /// More than 32 members, or any invalid member, rejects the whole header. A repeated key
+    /// keeps its left-most occurrence. See the type documentation for why.
+    ///
+    /// # Errors
+    ///
+    /// A [`ParseError`] naming the first rule broken and where.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tctx::{ParseErrorKind, TraceState};
+    ///
+    /// let state = TraceState::parse(" a=1 ,, tenant@vendor= x,a=2")?;
+    /// assert_eq!(state.as_str(), "a=1,tenant@vendor= x");
+    ///
+    /// let err = TraceState::parse("a=1,b=trailing\ttab").unwrap_err();
+    /// assert_eq!(err.kind(), ParseErrorKind::Value);
+    /// # Ok::<(), tctx::ParseError>(())
+    /// ```
+    pub fn parse(value: &str) -> Result<Self, ParseError> {
+        Self::parse_all([value])
+    }
+
+    /// Parses a tracestate that arrived as several header fields, combining them in the order
+    /// given, as RFC 9110 section 5.3 ("Field Order") says: the result is that of parsing the
+    /// values joined with commas, without building the joined string.
+    ///
+    /// # Errors
+    ///
+    /// As [`parse`](Self::parse); the error's offset is within the field that broke a rule.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let state = tctx::TraceState::parse_all(["rojo=1,congo=2", "", "blue=3"])?;
+    /// assert_eq!(state.as_str(), "rojo=1,congo=2,blue=3");
+    /// # Ok::<(), tctx::ParseError>(())
+    /// ```
+    pub fn parse_all<'a, I>(fields: I) -> Result<Self, ParseError>
+    where
+        I: IntoIterator<Item = &'a str>,
+    {
+        let mut state = Self::new();
+        let mut seen = 0;
+        for field in fields {
+            state.parse_field(field, &mut seen)?;
+        }
+        Ok(state)
+    }
+
+    /// Appends the members of one field; `seen` counts members across fields, duplicates
+    /// included, so that the 32-member limit applies to the header as received.
+    fn parse_field(&mut self, field: &str, seen: &mut usize) -> Result<(), ParseError> {
+        let bytes = field.as_bytes();
+        let fail = |kind, at| Err(ParseError::new(kind, at));
+        // The encoded form is never longer than the input, nor than 32 full members.
+        self.header
+            .reserve(bytes.len().min(MAX_MEMBERS * (MAX_KEY_LEN + 1 + MAX_VALUE_LEN + 1)));
+        let mut pos = 0;
+        loop {
+            while pos < bytes.len() && is_ows(bytes[pos]) {
+                pos += 1;
+            }
+            if pos == bytes.len() {
+                return Ok(());
+            }
+            if bytes[pos] == b',' {
+                pos += 1; // an empty or whitespace-only member
+                continue;
+            }
+            *seen += 1;
+            if *seen > MAX_MEMBERS {
+                return fail(ParseErrorKind::TooManyMembers, pos);
+            }
+
+            let key_start = pos;
+            if !has_class(bytes[pos], KEY_FIRST) {
+                return fail(ParseErrorKind::Key, pos);
+            }
+            pos += 1;
+            while pos < bytes.len() && has_class(bytes[pos], KEY_CHAR) {
+                pos += 1;
+            }
+            let key_end = pos;
+            if pos == bytes.len() || bytes[pos] != b'=' {
+                // Either the member has no '=' at all, or the key holds a character it may not.
+                let rest = &bytes[pos..];
+                let member_end = rest.iter().position(|&b| b == b',').unwrap_or(rest.len());
+                return if rest[..member_end].contains(&b'=') {
+                    fail(ParseErrorKind::Key, pos)
+                } else {
+                    fail(ParseErrorKind::Member, key_start)
+                };
+            }
+            if key_end - key_start > MAX_KEY_LEN {
+                return fail(ParseErrorKind::Key, key_start);
+            }
+
+            pos += 1; // '='
+            let value_start = pos;
+            while pos < bytes.len() && has_class(bytes[pos], VALUE_CHAR) {
+                pos += 1;
+            }
+            // Trailing spaces are optional whitespace, not part of the value.
+            let mut value_end = pos;
+            while value_end > value_start && bytes[value_end - 1] == b' ' {
+                value_end -= 1;
+            }
+            if value_end == value_start || value_end - value_start > MAX_VALUE_LEN {
+                return fail(ParseErrorKind::Value, value_start);
+            }
+            // The value may only be followed by optional whitespace, then a comma or the end.
+            while pos < bytes.len() && is_ows(bytes[pos]) {
+                pos += 1;
+            }
+            if pos < bytes.len() {
+                if bytes[pos] != b',' {
+                    return fail(ParseErrorKind::Value, pos);
+                }
+                pos += 1;
+            }
+            // Slicing at these offsets is sound: every byte checked above is ASCII.
+            self.push_unless_duplicate(
+                &field[key_start..key_end],
+                &field[value_start..value_end],
+            );
+        }
+    }
+
+    /// Appends a validated member on the right, unless its key is already present.
+    fn push_unless_duplicate(&mut self, key: &str, value: &str) {
+        if self.position(key).is_some() {
+            return;
+        }
+        if !self.header.is_empty() {
+            self.header.push(',');
+        }
+        let start = self.header.len();
+        self.header.push_str(key);
+        let key_end = self.header.len();
+        self.header.push('=');
+        self.header.push_str(value);
+        self.members[usize::from(self.len)] = Member {
+            start: start as u16,
+            key_end: key_end as u16,
+            end: self.header.len() as u16,
+        };
+        self.len += 1;
+    }
+
+    fn position(&self, key: &str) -> Option<usize> {
+        self.members().iter().position(|m| self.key_of(*m) == key)
+    }
+
+    fn members(&self) -> &[Member] {
+        &self.members[..usize::from(self.len)]
+    }
+
+    fn key_of(&self, member: Member) -> &str {
+        &self.header[usize::from(member.start)..usize::from(member.key_end)]
+    }
+
+    fn value_of(&self, member: Member) -> &str {
+        &self.header[usize::from(member.key_end) + 1..usize::from(member.end)]
+    }
+
+    /// The value of `key`, if present.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let state = tctx::TraceState::parse("rojo=00f067aa0ba902b7")?;
+    /// assert_eq!(state.get("rojo"), Some("00f067aa0ba902b7"));
+    /// assert_eq!(state.get("congo"), None);
+    /// # Ok::<(), tctx::ParseError>(())
+    /// ```
+    #[must_use]
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.position(key).map(|i| self.value_of(self.members[i]))
+    }
+
+    /// Sets `key` to `value` and moves it to the front (left), as "Mutating the tracestate
+    /// Field" asks of both updates and additions. When a new key would make 33 members, the
+    /// right-most member is removed.
+    ///
+    /// # Errors
+    ///
+    /// [`ParseErrorKind::Key`] or [`ParseErrorKind::Value`] if either breaks the grammar; the
+    /// tracestate is then unchanged.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut state = tctx::TraceState::parse("congo=t61rcWkgMzE")?;
+    /// state.set("rojo", "00f067aa0ba902b7")?;
+    /// assert_eq!(state.as_str(), "rojo=00f067aa0ba902b7,congo=t61rcWkgMzE");
+    ///
+    /// assert!(state.set("Rojo", "x").is_err());
+    /// assert!(state.set("rojo", "a,b").is_err());
+    /// # Ok::<(), tctx::ParseError>(())
+    /// ```
+    pub fn set(&mut self, key: &str, value: &str) -> Result<(), ParseError> {
+        validate_key(key)?;
+        validate_value(value)?;
+        match self.position(key) {
+            Some(index) => self.remove_at(index),
+            None if usize::from(self.len) == MAX_MEMBERS => self.remove_at(MAX_MEMBERS - 1),
+            None => {}
+        }
+        let separator = usize::from(!self.header.is_empty());
+        let added = key.len() + 1 + value.len() + separator;
+        self.header.reserve(added);
+        if separator == 1 {
+            self.header.insert(0, ',');
+        }
+        self.header.insert_str(0, value);
+        self.header.insert(0, '=');
+        self.header.insert_str(0, key);
+        let len = usize::from(self.len);
+        self.members.copy_within(..len, 1);
+        for member in &mut self.members[1..=len] {
+            member.start += added as u16;
+            member.key_end += added as u16;
+            member.end += added as u16;
+        }
+        self.members[0] = Member {
+            start: 0,
+            key_end: key.len() as u16,
+            end: (key.len() + 1 + value.len()) as u16,
+        };
+        self.len += 1;
+        Ok(())
+    }
+
+    /// Removes `key`; returns whether it was present. The order of the other members is kept.
+    ///
+    /// The specification asks vendors not to delete keys they did not write.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut state = tctx::TraceState::parse("a=1,b=2,c=3")?;
+    /// assert!(state.delete("b"));
+    /// assert!(!state.delete("b"));
+    /// assert_eq!(state.as_str(), "a=1,c=3");
+    /// # Ok::<(), tctx::ParseError>(())
+    /// ```
+    pub fn delete(&mut self, key: &str) -> bool {
+        match self.position(key) {
+            Some(index) => {
+                self.remove_at(index);
+                true
+            }
+            None => false,
+        }
+    }
+
+    fn remove_at(&mut self, index: usize) {
+        let len = usize::from(self.len);
+        let member = self.members[index];
+        // Remove the member with one adjacent comma: the one after it, or for the last member
+        // the one before it.
+        let (from, to) = if index + 1 < len {
+            (usize::from(member.start), usize::from(member.end) + 1)
+        } else {
+            (usize::from(member.start).saturating_sub(1), usize::from(member.end))
+        };
+        self.header.replace_range(from..to, "");
+        let removed = (to - from) as u16;
+        self.members.copy_within(index + 1..len, index);
+        for member in &mut self.members[index..len - 1] {
+            member.start -= removed;
+            member.key_end -= removed;
+            member.end -= removed;
+        }
+        self.len -= 1;
+    }
+
+    /// The number of members.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(tctx::TraceState::parse("a=1,,b=2")?.len(), 2);
+    /// # Ok::<(), tctx::ParseError>(())
+    /// ```
+    #[must_use]
+    pub fn len(&self) -> usize {
+        usize::from(self.len)
+    }
+
+    /// Whether there are no members. An empty tracestate should not be sent as a header.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert!(tctx::TraceState::parse(" , ")?.is_empty());
+    /// # Ok::<(), tctx::ParseError>(())
+    /// ```
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The members in order, left-most first, as `(key, value)`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let state = tctx::TraceState::parse("a=1,b=2")?;
+    /// let pairs: Vec<_> = state.iter().collect();
+    /// assert_eq!(pairs, [("a", "1"), ("b", "2")]);
+    /// # Ok::<(), tctx::ParseError>(())
+    /// ```
+    #[must_use]
+    pub fn iter(&self) -> TraceStateIter<'_> {
+        TraceStateIter {
+            state: self,
+            members: self.members().iter(),
+        }
+    }
+
+    /// The header value: members joined by commas, without whitespace. Empty when there are
+    /// no members.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let state = tctx::TraceState::parse("a=1 , b= 2")?;
+    /// assert_eq!(state.as_str(), "a=1,b= 2");
+    /// # Ok::<(), tctx::ParseError>(())
+    /// ```
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        &self.header
+    }
+
+    /// The header value cut to at most `max_len` characters by removing whole members, as
+    /// "tracestate Limits" says: members longer than 128 characters go first, right-most
+    /// first; then members from the right. Removal stops as soon as the header fits. Borrows
+    /// when nothing needs to go.
+    ///
+    /// The specification asks to propagate at least 512 characters
+    /// ([`DEFAULT_MAX_HEADER_LEN`]); a smaller limit should be documented by whoever sets it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let long = "x".repeat(200);
+    /// let state = tctx::TraceState::parse(&format!("a=1,big={long},b=2"))?;
+    /// assert_eq!(state.encode_truncated(512), state.as_str());
+    /// assert_eq!(state.encode_truncated(100), "a=1,b=2");
+    /// assert_eq!(state.encode_truncated(5), "a=1");
+    /// # Ok::<(), tctx::ParseError>(())
+    /// ```
+    #[must_use]
+    pub fn encode_truncated(&self, max_len: usize) -> Cow<'_, str> {
+        let keep = self.members_to_keep(max_len);
+        if keep == self.all_members() {
+            return Cow::Borrowed(&self.header);
+        }
+        let mut out = String::with_capacity(max_len.min(self.header.len()));
+        for (index, member) in self.members().iter().enumerate() {
+            if keep & (1 << index) != 0 {
+                if !out.is_empty() {
+                    out.push(',');
+                }
+                out.push_str(&self.header[usize::from(member.start)..usize::from(member.end)]);
+            }
+        }
+        Cow::Owned(out)
+    }
+
+    /// Removes whole members until the header is at most `max_len` characters, by the rules
+    /// of [`encode_truncated`](Self::encode_truncated).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut state = tctx::TraceState::parse("a=1,b=2,c=3")?;
+    /// state.truncate(7);
+    /// assert_eq!(state.as_str(), "a=1,b=2");
+    /// # Ok::<(), tctx::ParseError>(())
+    /// ```
+    pub fn truncate(&mut self, max_len: usize) {
+        let keep = self.members_to_keep(max_len);
+        for index in (0..self.len()).rev() {
+            if keep & (1 << index) == 0 {
+                self.remove_at(index);
+            }
+        }
+    }
+
+    fn all_members(&self) -> u32 {
+        // `len` is at most 32; a u64 shift keeps 32 itself from overflowing.
+        ((1u64 << self.len) - 1) as u32
+    }
+
+    /// A bit set (bit i = member i) of the members that survive truncation to `max_len`.
+    fn members_to_keep(&self, max_len: usize) -> u32 {
+        let mut keep = self.all_members();
+        let mut header_len = self.header.len();
+        let mut remaining = self.len();
+        let large_first = self
+            .members()
+            .iter()
+            .enumerate()
+            .rev()
+            .filter(|(_, m)| m.len() > LARGE_MEMBER_LEN);
+        let then_from_right = self.members().iter().enumerate().rev();
+        for (index, member) in large_first.chain(then_from_right) {
+            if header_len <= max_len {
+                break;
+            }
+            if keep & (1 << index) == 0 {
+                continue;
+            }
+            keep &= !(1 << index);
+            remaining -= 1;
+            // A member takes its length plus one comma, unless it was the only one left.
+            header_len -= member.len() + usize::from(remaining > 0);
+        }
+        keep
+    }
+}
+
+/// Checks a key against the Level 2 grammar.
+fn validate_key(key: &str) -> Result<(), ParseError> {
+    let bytes = key.as_bytes();
+    let valid = !bytes.is_empty()
+        && bytes.len() <= MAX_KEY_LEN
+        && has_class(bytes[0], KEY_FIRST)
+        && bytes[1..].iter().all(|&b| has_class(b, KEY_CHAR));
+    if valid {
+        Ok(())
+    } else {
+        Err(ParseError::new(ParseErrorKind::Key, 0))
+    }
+}
+
+/// Checks a value against the grammar: printable, no `,` or `=`, no trailing space.
+fn validate_value(value: &str) -> Result<(), ParseError> {
+    let bytes = value.as_bytes();
+    let valid = !bytes.is_empty()
+        && bytes.len() <= MAX_VALUE_LEN
+        && bytes.iter().all(|&b| has_class(b, VALUE_CHAR))
+        && bytes[bytes.len() - 1] != b' ';
+    if valid {
+        Ok(())
+    } else {
+        Err(ParseError::new(ParseErrorKind::Value, 0))
+    }
+}
+
+/// Iterator over the `(key, value)` members of a [`TraceState`], left-most first.
+///
+/// # Examples
+///
+/// ```
+/// let state = tctx::TraceState::parse("a=1,b=2")?;
+/// for (key, value) in &state {
+///     println!("{key} = {value}");
+/// }
+/// # Ok::<(), tctx::ParseError>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct TraceStateIter<'a> {
+    state: &'a TraceState,
+    members: core::slice::Iter<'a, Member>,
+}
+
+impl<'a> Iterator for TraceStateIter<'a> {
+    type Item = (&'a str, &'a str);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let member = *self.members.next()?;
+        Some((self.state.key_of(member), self.state.value_of(member)))
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.members.size_hint()
+    }
+}
+
+impl DoubleEndedIterator for TraceStateIter<'_> {
+    fn next_back(&mut self) -> Option<Self::Item> {
+        let member = *self.members.next_back()?;
+        Some((self.state.key_of(member), self.state.value_of(member)))
+    }
+}
+
+impl ExactSizeIterator for TraceStateIter<'_> {}
+
+impl<'a> IntoIterator for &'a TraceState {
+    type Item = (&'a str, &'a str);
+    type IntoIter = TraceStateIter<'a>;
+
+    fn into_iter(self) -> TraceStateIter<'a> {
+        self.iter()
+    }
+}
+
+impl PartialEq for TraceState {
+    fn eq(&self, other: &Self) -> bool {
+        // The member positions follow from the header, so the header decides.
+        self.header == other.header
+    }
+}
+
+impl Eq for TraceState {}
+
+impl Hash for TraceState {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.header.hash(state);
+    }
+}
+
+impl fmt::Debug for TraceState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_map().entries(self.iter()).finish()
+    }
+}
+
+impl fmt::Display for TraceState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.header)
+    }
+}
+
+impl FromStr for TraceState {
+    type Err = ParseError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::parse(s)
+    }
+}
