@@ -293,12 +293,13 @@ impl TraceState {
                 return fail(ParseErrorKind::Value, value_start);
             }
             // The value may only be followed by optional whitespace, then a comma or the end.
+            let value_run_end = pos;
             while pos < bytes.len() && is_ows(bytes[pos]) {
                 pos += 1;
             }
             if pos < bytes.len() {
                 if bytes[pos] != b',' {
-                    return fail(ParseErrorKind::Value, pos);
+                    return fail(ParseErrorKind::Value, value_run_end);
                 }
                 pos += 1;
             }
