@@ -1,0 +1,196 @@
+//! The checks behind the fuzz targets in `fuzz/`, shared with `tests/fuzz_corpus.rs` so that a
+//! plain `cargo test` runs them over the committed corpus.
+//!
+//! Each check compares the crate against a reference model written here from the
+//! specification text, as plainly as possible (strings, `split`, `char` tests), and asserts
+//! round trips. A disagreement or a broken round trip panics, which is what the fuzzer reports.
+
+use tctx::{TraceState, Traceparent};
+
+/// What the reference model makes of a traceparent: trace-id, parent-id, flags (known bits).
+type ModelTraceparent = (String, String, u8);
+
+fn is_lower_hex(s: &[u8]) -> bool {
+    s.iter().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(b))
+}
+
+fn is_all_zero(s: &[u8]) -> bool {
+    s.iter().all(|&b| b == b'0')
+}
+
+fn text(hex: &[u8]) -> String {
+    String::from_utf8(hex.to_vec()).expect("checked to be hex")
+}
+
+/// "Traceparent Header" and "Versioning of traceparent", read literally. Works on bytes:
+/// what follows the flags of a higher version need not even be UTF-8.
+fn model_traceparent(input: &[u8]) -> Option<ModelTraceparent> {
+    let is_ows = |b: &u8| *b == b' ' || *b == b'\t';
+    let start = input.iter().position(|b| !is_ows(b)).unwrap_or(input.len());
+    let end = input.iter().rposition(|b| !is_ows(b)).map_or(start, |i| i + 1);
+    let value = &input[start..end];
+    let version = value.get(0..2)?;
+    if !is_lower_hex(version) || value.get(2) != Some(&b'-') || version == b"ff" {
+        return None;
+    }
+    if version == b"00" && value.len() != 55 {
+        return None;
+    }
+    if value.len() < 55 {
+        return None;
+    }
+    if value.len() > 55 && value[55] != b'-' {
+        return None;
+    }
+    let trace_id = &value[3..35];
+    let parent_id = &value[36..52];
+    let flags = &value[53..55];
+    let dashes_ok = value[35] == b'-' && value[52] == b'-';
+    let fields_ok = is_lower_hex(trace_id)
+        && !is_all_zero(trace_id)
+        && is_lower_hex(parent_id)
+        && !is_all_zero(parent_id)
+        && is_lower_hex(flags);
+    if !(dashes_ok && fields_ok) {
+        return None;
+    }
+    let flags = u8::from_str_radix(&text(flags), 16).ok()? & 0x03;
+    Some((text(trace_id), text(parent_id), flags))
+}
+
+/// Parses `data` as a traceparent and checks the result against the model and a round trip.
+pub fn check_traceparent(data: &[u8]) {
+    let parsed = Traceparent::parse_bytes(data);
+    let model = model_traceparent(data);
+    match (&parsed, &model) {
+        (Ok(tp), Some((trace_id, parent_id, flags))) => {
+            assert_eq!(&tp.trace_id().to_string(), trace_id, "trace-id of {data:?}");
+            assert_eq!(&tp.parent_id().to_string(), parent_id, "parent-id of {data:?}");
+            assert_eq!(tp.flags(), *flags, "flags of {data:?}");
+            let mut buf = [0u8; Traceparent::ENCODED_LEN];
+            let encoded = tp.encode(&mut buf);
+            assert_eq!(
+                encoded,
+                format!("00-{trace_id}-{parent_id}-{flags:02x}"),
+                "re-encoding {data:?}"
+            );
+            assert_eq!(Traceparent::parse(encoded).as_ref(), Ok(tp), "round trip of {data:?}");
+            assert_eq!(tp.to_string(), encoded);
+        }
+        (Err(error), None) => {
+            assert!(error.offset() <= data.len(), "offset of {error:?} in {data:?}");
+            assert!(!error.to_string().is_empty());
+        }
+        _ => panic!("crate says {parsed:?}, model says {model:?}, for {data:?}"),
+    }
+}
+
+fn is_key(key: &str) -> bool {
+    let mut chars = key.chars();
+    let first_ok = chars
+        .next()
+        .is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
+    first_ok
+        && key.len() <= 256
+        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "_-*/@".contains(c))
+}
+
+fn is_value(value: &str) -> bool {
+    !value.is_empty()
+        && value.len() <= 256
+        && value.chars().all(|c| (' '..='~').contains(&c) && c != ',' && c != '=')
+        && !value.ends_with(' ')
+}
+
+/// "tracestate Header Field Values", read literally, with this crate's two documented choices:
+/// any invalid member or more than 32 members rejects the header; repeated keys keep the first.
+fn model_tracestate(input: &str) -> Option<Vec<(String, String)>> {
+    let mut members: Vec<(String, String)> = Vec::new();
+    let mut count = 0;
+    for raw in input.split(',') {
+        let member = raw.trim_matches(|c| c == ' ' || c == '\t');
+        if member.is_empty() {
+            continue;
+        }
+        count += 1;
+        if count > 32 {
+            return None;
+        }
+        let (key, value) = member.split_once('=')?;
+        // Trailing spaces are optional whitespace; trimming the member already removed them.
+        if !is_key(key) || !is_value(value) {
+            return None;
+        }
+        if !members.iter().any(|(k, _)| k == key) {
+            members.push((key.to_owned(), value.to_owned()));
+        }
+    }
+    Some(members)
+}
+
+/// Parses `data` as a tracestate and checks it against the model, a round trip, and the
+/// invariants of `set`, `delete` and `truncate`.
+pub fn check_tracestate(data: &[u8]) {
+    let input = String::from_utf8_lossy(data);
+    let parsed = TraceState::parse(&input);
+    let model = model_tracestate(&input);
+    let state = match (parsed, model) {
+        (Ok(state), Some(members)) => {
+            let got: Vec<(String, String)> = state
+                .iter()
+                .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                .collect();
+            assert_eq!(got, members, "members of {input:?}");
+            state
+        }
+        (Err(error), None) => {
+            assert!(error.offset() <= input.len(), "offset of {error:?} in {input:?}");
+            return;
+        }
+        (parsed, model) => panic!("crate says {parsed:?}, model says {model:?}, for {input:?}"),
+    };
+
+    // Round trip: the encoding parses back to the same list, and is canonical.
+    let encoded = state.to_string();
+    let reparsed = TraceState::parse(&encoded).expect("an encoded tracestate parses");
+    assert_eq!(reparsed, state, "round trip of {input:?}");
+    assert_eq!(reparsed.to_string(), encoded);
+    assert!(state.len() <= tctx::MAX_MEMBERS);
+
+    // Split across fields at every comma: the same list (RFC 9110 field order).
+    let fields: Vec<&str> = input.split(',').collect();
+    assert_eq!(TraceState::parse_all(fields).as_ref(), Ok(&state));
+
+    // set moves the key to the front, keeps the others in order, never exceeds 32.
+    let mut updated = state.clone();
+    updated.set("fuzz@tctx", "v").expect("a valid member");
+    assert_eq!(updated.iter().next(), Some(("fuzz@tctx", "v")));
+    assert!(updated.len() <= tctx::MAX_MEMBERS);
+    let others: Vec<_> = state.iter().filter(|(k, _)| *k != "fuzz@tctx").collect();
+    let kept: Vec<_> = updated.iter().skip(1).collect();
+    assert!(others.starts_with(&kept), "set reordered {input:?}");
+    assert_eq!(TraceState::parse(updated.as_str()).as_ref(), Ok(&updated));
+
+    // delete removes exactly one member.
+    if let Some((first, _)) = state.iter().next() {
+        let mut deleted = state.clone();
+        assert!(deleted.delete(first));
+        assert_eq!(deleted.len(), state.len() - 1);
+        assert_eq!(deleted.get(first), None);
+        assert_eq!(TraceState::parse(deleted.as_str()).as_ref(), Ok(&deleted));
+    }
+
+    // Truncation keeps whole members, in order, within the limit.
+    for limit in [0, 1, 64, 128, 512] {
+        let truncated = state.encode_truncated(limit);
+        assert!(truncated.len() <= limit, "truncated {input:?} to {limit}");
+        let kept = TraceState::parse(&truncated).expect("whole members");
+        let mut members = state.iter();
+        for member in kept.iter() {
+            assert!(members.any(|m| m == member), "truncation invented {member:?}");
+        }
+        let mut in_place = state.clone();
+        in_place.truncate(limit);
+        assert_eq!(in_place.as_str(), truncated);
+    }
+}
