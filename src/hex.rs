@@ -27,13 +27,26 @@ const ENCODE: &[u8; 16] = b"0123456789abcdef";
 /// Decodes exactly `2 * N` lowercase hex digits into `N` bytes.
 ///
 /// Returns `None` if `src` is not `2 * N` bytes long or holds any byte that is not `0-9a-f`.
-/// No branch per digit: invalid bytes are collected with one OR and checked once at the end.
+/// Ids (`N` = 8 or 16) are decoded eight digits at a time in one `u64`; other widths (the
+/// version and flags bytes) by table. Neither branches per digit: invalid digits are collected
+/// and checked once at the end.
 #[inline]
 pub(crate) fn decode<const N: usize>(src: &[u8]) -> Option<[u8; N]> {
     if src.len() != 2 * N {
         return None;
     }
     let mut out = [0u8; N];
+    if N % 4 == 0 {
+        let mut invalid = 0u64;
+        for (bytes, digits) in out.chunks_exact_mut(4).zip(src.chunks_exact(8)) {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(digits);
+            let (decoded, word_invalid) = decode_word(u64::from_le_bytes(word));
+            invalid |= word_invalid;
+            bytes.copy_from_slice(&decoded.to_le_bytes());
+        }
+        return (invalid == 0).then_some(out);
+    }
     let mut invalid = 0u8;
     for (byte, pair) in out.iter_mut().zip(src.chunks_exact(2)) {
         let high = DECODE[usize::from(pair[0])];
@@ -41,11 +54,35 @@ pub(crate) fn decode<const N: usize>(src: &[u8]) -> Option<[u8; N]> {
         invalid |= high | low;
         *byte = (high << 4) | low;
     }
-    if invalid & 0xf0 == 0 {
-        Some(out)
-    } else {
-        None
-    }
+    (invalid & 0xf0 == 0).then_some(out)
+}
+
+/// One in each byte lane of a `u64`.
+const LANES: u64 = 0x0101_0101_0101_0101;
+/// The high bit of each byte lane.
+const HIGH_BITS: u64 = 0x8080_8080_8080_8080;
+
+/// Decodes eight hex digits, the first in the lowest byte, into four bytes (first in the
+/// lowest byte). The second value is non-zero if any digit is not `0-9a-f`.
+///
+/// Range checks are per-lane additions on the low 7 bits of each byte: adding `0x80 - c` sets
+/// a lane's high bit exactly when the byte is at least `c`, and cannot carry into the next
+/// lane (at most `0x7f + 0x50`). Bytes with their own high bit set are rejected separately.
+#[inline]
+fn decode_word(digits: u64) -> (u32, u64) {
+    let low7 = digits & !HIGH_BITS;
+    let at_least = |c: u64| low7.wrapping_add((0x80 - c) * LANES);
+    let decimal = at_least(0x30) & !at_least(0x3a); // '0'..='9'
+    let letter = at_least(0x61) & !at_least(0x67); // 'a'..='f'
+    let valid = (decimal | letter) & !digits & HIGH_BITS;
+    let invalid = valid ^ HIGH_BITS;
+    // '0'..'9' is 0x3_, 'a'..'f' is 0x6_ with bit 6 set: nibble + 9 * bit6 is the digit value.
+    let values = (digits & (0x0f * LANES)) + ((digits >> 6) & LANES) * 9;
+    // Pair the nibbles of each 16-bit lane into a byte, then pack the four bytes together.
+    let pairs = ((values & 0x00ff_00ff_00ff_00ff) << 4) | ((values >> 8) & 0x00ff_00ff_00ff_00ff);
+    let pairs = (pairs | (pairs >> 8)) & 0x0000_ffff_0000_ffff;
+    let packed = pairs | (pairs >> 16);
+    (packed as u32, invalid)
 }
 
 /// Writes `bytes` as lowercase hex into `out`, which must be exactly twice as long.
@@ -81,6 +118,63 @@ mod tests {
         }
     }
 
+    /// Digit by digit, the obvious way: the reference both decoders are checked against.
+    fn reference<const N: usize>(src: &[u8]) -> Option<[u8; N]> {
+        let digit = |c: u8| match c {
+            b'0'..=b'9' => Some(c - b'0'),
+            b'a'..=b'f' => Some(c - b'a' + 10),
+            _ => None,
+        };
+        let mut out = [0u8; N];
+        for (byte, pair) in out.iter_mut().zip(src.chunks_exact(2)) {
+            *byte = (digit(pair[0])? << 4) | digit(pair[1])?;
+        }
+        Some(out)
+    }
+
+    #[test]
+    fn word_decoder_matches_the_reference_for_every_byte_at_every_position() {
+        let base = *b"0123456789abcdef";
+        for position in 0..16 {
+            for byte in 0..=255u8 {
+                let mut digits = base;
+                digits[position] = byte;
+                assert_eq!(
+                    decode::<8>(&digits),
+                    reference::<8>(&digits),
+                    "byte {byte:#04x} at {position}"
+                );
+            }
+        }
+        let mut digits32 = *b"0123456789abcdef0123456789abcdef";
+        assert_eq!(decode::<16>(&digits32), reference::<16>(&digits32));
+        digits32[31] = b'A';
+        assert_eq!(decode::<16>(&digits32), None);
+    }
+
+    #[test]
+    fn word_decoder_matches_the_reference_on_mixed_inputs() {
+        // A fixed xorshift sequence: digits mixed with near misses (`/ : ` g A G` and high bytes).
+        let alphabet = b"0123456789abcdef/:`gAG\x80\xff";
+        let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+        for _ in 0..200_000 {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            let mut digits = [0u8; 16];
+            for (i, digit) in digits.iter_mut().enumerate() {
+                let pick = (state >> (i * 4)) & 0x0f;
+                let near_miss = (state >> (i + 40)) % 8 == 0;
+                *digit = if near_miss {
+                    alphabet[16 + (pick % 8) as usize]
+                } else {
+                    alphabet[pick as usize]
+                };
+            }
+            assert_eq!(decode::<8>(&digits), reference::<8>(&digits), "{digits:?}");
+        }
+    }
+
     #[test]
     fn rejects_wrong_lengths() {
         assert_eq!(decode::<2>(b"abc"), None);
@@ -93,7 +187,9 @@ mod tests {
         for byte in 0..=255u8 {
             let mut out = [0u8; 2];
             encode(&[byte], &mut out);
-            assert!(out.iter().all(|c| c.is_ascii_digit() || (b'a'..=b'f').contains(c)));
+            assert!(out
+                .iter()
+                .all(|c| c.is_ascii_digit() || (b'a'..=b'f').contains(c)));
             assert_eq!(decode::<1>(&out), Some([byte]));
         }
     }

@@ -60,6 +60,5 @@ pub use error::{ParseError, ParseErrorKind};
 pub use id::{SpanId, TraceId};
 pub use traceparent::{Traceparent, FLAG_RANDOM, FLAG_SAMPLED};
 pub use tracestate::{
-    TraceState, TraceStateIter, DEFAULT_MAX_HEADER_LEN, MAX_KEY_LEN, MAX_MEMBERS,
-    MAX_VALUE_LEN,
+    TraceState, TraceStateIter, DEFAULT_MAX_HEADER_LEN, MAX_KEY_LEN, MAX_MEMBERS, MAX_VALUE_LEN,
 };

@@ -109,7 +109,11 @@ impl Traceparent {
     /// ```
     #[must_use]
     pub fn make() -> Self {
-        Self::new(TraceId::random(), SpanId::random(), FLAG_SAMPLED | FLAG_RANDOM)
+        Self::new(
+            TraceId::random(),
+            SpanId::random(),
+            FLAG_SAMPLED | FLAG_RANDOM,
+        )
     }
 
     /// Parses a `traceparent` header value.
@@ -362,7 +366,10 @@ impl Traceparent {
 pub(crate) fn trim_ows(value: &[u8]) -> (usize, &[u8]) {
     let is_ows = |byte: &u8| *byte == b' ' || *byte == b'\t';
     let start = value.iter().position(|b| !is_ows(b)).unwrap_or(value.len());
-    let end = value.iter().rposition(|b| !is_ows(b)).map_or(start, |last| last + 1);
+    let end = value
+        .iter()
+        .rposition(|b| !is_ows(b))
+        .map_or(start, |last| last + 1);
     (start, &value[start..end])
 }
 

@@ -237,8 +237,11 @@ impl TraceState {
         let bytes = field.as_bytes();
         let fail = |kind, at| Err(ParseError::new(kind, at));
         // The encoded form is never longer than the input, nor than 32 full members.
-        self.header
-            .reserve(bytes.len().min(MAX_MEMBERS * (MAX_KEY_LEN + 1 + MAX_VALUE_LEN + 1)));
+        self.header.reserve(
+            bytes
+                .len()
+                .min(MAX_MEMBERS * (MAX_KEY_LEN + 1 + MAX_VALUE_LEN + 1)),
+        );
         let mut pos = 0;
         loop {
             while pos < bytes.len() && is_ows(bytes[pos]) {
@@ -304,36 +307,51 @@ impl TraceState {
                 pos += 1;
             }
             // Slicing at these offsets is sound: every byte checked above is ASCII.
-            self.push_unless_duplicate(
-                &field[key_start..key_end],
-                &field[value_start..value_end],
-            );
+            self.push_member_unless_duplicate(&field[key_start..value_end], key_end - key_start);
         }
     }
 
     /// Appends a validated member on the right, unless its key is already present.
     fn push_unless_duplicate(&mut self, key: &str, value: &str) {
-        if self.position(key).is_some() {
-            return;
+        if self.position(key).is_none() {
+            self.push(&[key, "=", value], key.len());
         }
+    }
+
+    /// As [`push_unless_duplicate`](Self::push_unless_duplicate) for a `key=value` span
+    /// copied whole from the input: one copy per member.
+    fn push_member_unless_duplicate(&mut self, member: &str, key_len: usize) {
+        if self.position(&member[..key_len]).is_none() {
+            self.push(&[member], key_len);
+        }
+    }
+
+    fn push(&mut self, member_parts: &[&str], key_len: usize) {
         if !self.header.is_empty() {
             self.header.push(',');
         }
         let start = self.header.len();
-        self.header.push_str(key);
-        let key_end = self.header.len();
-        self.header.push('=');
-        self.header.push_str(value);
+        for part in member_parts {
+            self.header.push_str(part);
+        }
         self.members[usize::from(self.len)] = Member {
             start: start as u16,
-            key_end: key_end as u16,
+            key_end: (start + key_len) as u16,
             end: self.header.len() as u16,
         };
         self.len += 1;
     }
 
     fn position(&self, key: &str) -> Option<usize> {
-        self.members().iter().position(|m| self.key_of(*m) == key)
+        let header = self.header.as_bytes();
+        let key = key.as_bytes();
+        self.members().iter().position(|member| {
+            let (start, end) = (usize::from(member.start), usize::from(member.key_end));
+            // Lengths and last bytes differ for most distinct keys: compare those first.
+            end - start == key.len()
+                && header[end - 1] == key[key.len() - 1]
+                && header[start..end] == *key
+        })
     }
 
     fn members(&self) -> &[Member] {
@@ -447,7 +465,10 @@ impl TraceState {
         let (from, to) = if index + 1 < len {
             (usize::from(member.start), usize::from(member.end) + 1)
         } else {
-            (usize::from(member.start).saturating_sub(1), usize::from(member.end))
+            (
+                usize::from(member.start).saturating_sub(1),
+                usize::from(member.end),
+            )
         };
         self.header.replace_range(from..to, "");
         let removed = (to - from) as u16;

@@ -90,7 +90,7 @@ proptest! {
             if !header.is_empty() {
                 header.push(',');
             }
-            header.push_str(&format!("{before}{key}={value}{after}"));
+            header.extend([before.as_str(), key, "=", value, after]);
             if !expected.iter().any(|(k, _)| k == key) {
                 expected.push((key.clone(), value.clone()));
             }

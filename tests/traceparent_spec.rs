@@ -113,7 +113,11 @@ fn valid_headers_parse_and_reencode_as_version_00() {
         assert_eq!(tp.to_string(), *encoded, "{reason}");
         let mut buf = [0u8; Traceparent::ENCODED_LEN];
         assert_eq!(tp.encode(&mut buf), *encoded, "{reason}");
-        assert_eq!(Traceparent::parse_bytes(input.as_bytes()), Ok(tp), "{reason}: bytes");
+        assert_eq!(
+            Traceparent::parse_bytes(input.as_bytes()),
+            Ok(tp),
+            "{reason}: bytes"
+        );
         assert_eq!(input.parse::<Traceparent>(), Ok(tp), "{reason}: FromStr");
     }
 }
@@ -123,8 +127,16 @@ fn invalid_headers_fail_with_the_rule_that_broke() {
     for (input, kind, reason) in INVALID {
         let err = Traceparent::parse(input).expect_err(reason);
         assert_eq!(err.kind(), *kind, "{reason}: {input:?}: {err}");
-        assert!(err.offset() <= input.len(), "{reason}: offset {}", err.offset());
-        assert_eq!(Traceparent::parse_bytes(input.as_bytes()), Err(err), "{reason}: bytes");
+        assert!(
+            err.offset() <= input.len(),
+            "{reason}: offset {}",
+            err.offset()
+        );
+        assert_eq!(
+            Traceparent::parse_bytes(input.as_bytes()),
+            Err(err),
+            "{reason}: bytes"
+        );
     }
 }
 
@@ -140,7 +152,11 @@ fn error_offsets_point_at_the_failing_field() {
         ("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7", 52),
     ];
     for (input, offset) in cases {
-        assert_eq!(Traceparent::parse(input).unwrap_err().offset(), offset, "{input}");
+        assert_eq!(
+            Traceparent::parse(input).unwrap_err().offset(),
+            offset,
+            "{input}"
+        );
     }
 }
 
@@ -202,7 +218,10 @@ fn made_trace_ids_have_uniform_random_right_most_7_bytes() {
         }
     }
     for (bit, count) in ones.iter().enumerate() {
-        assert!((1700..=2400).contains(count), "bit {bit} set {count} of 4096 times");
+        assert!(
+            (1700..=2400).contains(count),
+            "bit {bit} set {count} of 4096 times"
+        );
     }
 }
 
@@ -246,10 +265,15 @@ fn new_drops_unknown_flags_and_ids_reject_zero() {
     assert_eq!(TraceId::from_bytes([0; 16]), None);
     assert_eq!(SpanId::from_bytes([0; 8]), None);
     assert_eq!(
-        TraceId::parse_hex("00000000000000000000000000000000").unwrap_err().kind(),
+        TraceId::parse_hex("00000000000000000000000000000000")
+            .unwrap_err()
+            .kind(),
         ParseErrorKind::TraceId
     );
-    assert_eq!(SpanId::parse_hex("0000000000000000").unwrap_err().kind(), ParseErrorKind::ParentId);
+    assert_eq!(
+        SpanId::parse_hex("0000000000000000").unwrap_err().kind(),
+        ParseErrorKind::ParentId
+    );
 }
 
 #[test]

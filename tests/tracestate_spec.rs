@@ -4,7 +4,10 @@
 use tctx::{ParseErrorKind, TraceState, DEFAULT_MAX_HEADER_LEN, MAX_MEMBERS};
 
 fn members(n: usize) -> String {
-    (0..n).map(|i| format!("k{i}=v{i}")).collect::<Vec<_>>().join(",")
+    (0..n)
+        .map(|i| format!("k{i}=v{i}"))
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 /// Inputs that parse, and their canonical encoding (members joined by commas, no OWS).
@@ -86,11 +89,20 @@ fn invalid() -> Vec<(String, ParseErrorKind, usize, &'static str)> {
 #[test]
 fn valid_headers_parse_to_their_canonical_encoding() {
     for (input, encoded, reason) in valid() {
-        let state = TraceState::parse(&input).unwrap_or_else(|e| panic!("{reason}: {input:?}: {e}"));
+        let state =
+            TraceState::parse(&input).unwrap_or_else(|e| panic!("{reason}: {input:?}: {e}"));
         assert_eq!(state.as_str(), encoded, "{reason}");
         assert_eq!(state.to_string(), encoded, "{reason}");
-        assert_eq!(input.parse::<TraceState>().as_ref(), Ok(&state), "{reason}: FromStr");
-        assert_eq!(TraceState::parse(&encoded).as_ref(), Ok(&state), "{reason}: round trip");
+        assert_eq!(
+            input.parse::<TraceState>().as_ref(),
+            Ok(&state),
+            "{reason}: FromStr"
+        );
+        assert_eq!(
+            TraceState::parse(&encoded).as_ref(),
+            Ok(&state),
+            "{reason}: round trip"
+        );
     }
 }
 
@@ -98,7 +110,11 @@ fn valid_headers_parse_to_their_canonical_encoding() {
 fn invalid_headers_are_discarded_whole() {
     for (input, kind, offset, reason) in invalid() {
         let err = TraceState::parse(&input).expect_err(reason);
-        assert_eq!((err.kind(), err.offset()), (kind, offset), "{reason}: {input:?}: {err}");
+        assert_eq!(
+            (err.kind(), err.offset()),
+            (kind, offset),
+            "{reason}: {input:?}: {err}"
+        );
     }
 }
 
@@ -118,7 +134,10 @@ fn split_headers_combine_in_field_order() {
     assert_eq!(state.as_str(), "rojo=1,congo=2,blue=3");
     // The 32-member limit and the duplicate rule apply to the combined header.
     let first = members(20);
-    let second = (20..33).map(|i| format!("k{i}=v{i}")).collect::<Vec<_>>().join(",");
+    let second = (20..33)
+        .map(|i| format!("k{i}=v{i}"))
+        .collect::<Vec<_>>()
+        .join(",");
     let err = TraceState::parse_all([first.as_str(), second.as_str()]).unwrap_err();
     assert_eq!(err.kind(), ParseErrorKind::TooManyMembers);
     let dup = TraceState::parse_all(["a=1", "a=2,b=3"]).unwrap();
@@ -150,7 +169,10 @@ fn the_spec_story_of_rojo_and_congo() {
     let mut state = TraceState::parse("rojo=rojosFirstPosition").unwrap();
     state.set("congo", "congosFirstPosition").unwrap();
     state.set("congo", "congosSecondPosition").unwrap();
-    assert_eq!(state.as_str(), "congo=congosSecondPosition,rojo=rojosFirstPosition");
+    assert_eq!(
+        state.as_str(),
+        "congo=congosSecondPosition,rojo=rojosFirstPosition"
+    );
 }
 
 #[test]
@@ -178,7 +200,7 @@ fn set_on_a_full_list_evicts_the_right_most_member() {
     assert_eq!(state.len(), MAX_MEMBERS);
     assert_eq!(state.iter().next(), Some(("new", "1")));
     assert_eq!(state.get("k31"), None);
-    assert_eq!(state.iter().last(), Some(("k30", "v30")));
+    assert_eq!(state.iter().next_back(), Some(("k30", "v30")));
     // Updating an existing key on a full list evicts nothing.
     state.set("k5", "x").unwrap();
     assert_eq!(state.len(), MAX_MEMBERS);
@@ -197,7 +219,11 @@ fn set_rejects_invalid_members_and_leaves_the_state_unchanged() {
         ("k", "a=b", ParseErrorKind::Value), ("k", "\t", ParseErrorKind::Value),
     ];
     for (key, value, kind) in cases {
-        assert_eq!(state.set(key, value).unwrap_err().kind(), kind, "{key:?}={value:?}");
+        assert_eq!(
+            state.set(key, value).unwrap_err().kind(),
+            kind,
+            "{key:?}={value:?}"
+        );
         assert_eq!(state.as_str(), "a=1");
     }
     let long_key = "k".repeat(257);
@@ -228,12 +254,25 @@ fn make_builds_left_to_right() {
     // Seeds: tracestate.make({ key: 'value' }).
     let state = TraceState::make([("key", "value")]).unwrap();
     assert_eq!(state.as_str(), "key=value");
-    let state = TraceState::make(vec![("a".to_owned(), "1"), ("b".to_owned(), "2"), ("a".to_owned(), "3")]).unwrap();
+    let state = TraceState::make(vec![
+        ("a".to_owned(), "1"),
+        ("b".to_owned(), "2"),
+        ("a".to_owned(), "3"),
+    ])
+    .unwrap();
     assert_eq!(state.as_str(), "a=1,b=2");
-    assert_eq!(TraceState::make([("A", "1")]).unwrap_err().kind(), ParseErrorKind::Key);
+    assert_eq!(
+        TraceState::make([("A", "1")]).unwrap_err().kind(),
+        ParseErrorKind::Key
+    );
     let too_many: Vec<_> = (0..33).map(|i| (format!("k{i}"), "v")).collect();
-    assert_eq!(TraceState::make(too_many).unwrap_err().kind(), ParseErrorKind::TooManyMembers);
-    assert!(TraceState::make(Vec::<(&str, &str)>::new()).unwrap().is_empty());
+    assert_eq!(
+        TraceState::make(too_many).unwrap_err().kind(),
+        ParseErrorKind::TooManyMembers
+    );
+    assert!(TraceState::make(Vec::<(&str, &str)>::new())
+        .unwrap()
+        .is_empty());
 }
 
 #[test]
@@ -244,10 +283,20 @@ fn truncation_removes_whole_entries_large_ones_first_then_from_the_right() {
     let big2 = format!("big2={}", "y".repeat(150));
     let header = format!("a=1,{big1},b=2,{big2},c=3");
     let state = TraceState::parse(&header).unwrap();
-    assert_eq!(state.encode_truncated(header.len()), header.as_str(), "fits: unchanged");
-    assert!(matches!(state.encode_truncated(header.len()), std::borrow::Cow::Borrowed(_)));
+    assert_eq!(
+        state.encode_truncated(header.len()),
+        header.as_str(),
+        "fits: unchanged"
+    );
+    assert!(matches!(
+        state.encode_truncated(header.len()),
+        std::borrow::Cow::Borrowed(_)
+    ));
     // Removing the right-most large entry is enough.
-    assert_eq!(state.encode_truncated(header.len() - 1), format!("a=1,{big1},b=2,c=3"));
+    assert_eq!(
+        state.encode_truncated(header.len() - 1),
+        format!("a=1,{big1},b=2,c=3")
+    );
     // Both large entries go before any small one.
     assert_eq!(state.encode_truncated(11), "a=1,b=2,c=3");
     // Then small entries from the right.
@@ -268,10 +317,26 @@ fn truncation_removes_whole_entries_large_ones_first_then_from_the_right() {
 fn at_least_512_characters_are_propagated_by_default() {
     // tracestate Limits: vendors SHOULD propagate at least 512 characters.
     assert_eq!(DEFAULT_MAX_HEADER_LEN, 512);
-    let header = (0..32).map(|i| format!("k{i:02}={}", "v".repeat(11))).collect::<Vec<_>>().join(",");
+    let header = (0..32)
+        .map(|i| format!("k{i:02}={}", "v".repeat(11)))
+        .collect::<Vec<_>>()
+        .join(",");
     assert_eq!(header.len(), 32 * 15 + 31);
     let state = TraceState::parse(&header).unwrap();
-    assert_eq!(state.encode_truncated(DEFAULT_MAX_HEADER_LEN), header.as_str());
+    assert_eq!(
+        state.encode_truncated(DEFAULT_MAX_HEADER_LEN),
+        header.as_str()
+    );
+}
+
+#[test]
+fn lookups_of_keys_that_cannot_exist_find_nothing() {
+    let mut state = TraceState::parse("a=1,b=2").unwrap();
+    for key in ["", "A", "a=1", "a,b", " a", "\u{e9}"] {
+        assert_eq!(state.get(key), None, "{key:?}");
+        assert!(!state.delete(key), "{key:?}");
+    }
+    assert_eq!(state.as_str(), "a=1,b=2");
 }
 
 #[test]

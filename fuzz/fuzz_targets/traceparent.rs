@@ -2,6 +2,8 @@
 //! The checks live in `tests/fuzz_checks`, which `cargo test` also runs over the corpus.
 #![no_main]
 
+// Each target uses one of the shared checks.
+#[allow(dead_code)]
 #[path = "../../tests/fuzz_checks/mod.rs"]
 mod fuzz_checks;
 

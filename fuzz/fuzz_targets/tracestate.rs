@@ -3,6 +3,8 @@
 //! `cargo test` also runs over the corpus.
 #![no_main]
 
+// Each target uses one of the shared checks.
+#[allow(dead_code)]
 #[path = "../../tests/fuzz_checks/mod.rs"]
 mod fuzz_checks;
 

@@ -11,7 +11,8 @@ use tctx::{TraceState, Traceparent};
 type ModelTraceparent = (String, String, u8);
 
 fn is_lower_hex(s: &[u8]) -> bool {
-    s.iter().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(b))
+    s.iter()
+        .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(b))
 }
 
 fn is_all_zero(s: &[u8]) -> bool {
@@ -27,7 +28,10 @@ fn text(hex: &[u8]) -> String {
 fn model_traceparent(input: &[u8]) -> Option<ModelTraceparent> {
     let is_ows = |b: &u8| *b == b' ' || *b == b'\t';
     let start = input.iter().position(|b| !is_ows(b)).unwrap_or(input.len());
-    let end = input.iter().rposition(|b| !is_ows(b)).map_or(start, |i| i + 1);
+    let end = input
+        .iter()
+        .rposition(|b| !is_ows(b))
+        .map_or(start, |i| i + 1);
     let value = &input[start..end];
     let version = value.get(0..2)?;
     if !is_lower_hex(version) || value.get(2) != Some(&b'-') || version == b"ff" {
@@ -65,7 +69,11 @@ pub fn check_traceparent(data: &[u8]) {
     match (&parsed, &model) {
         (Ok(tp), Some((trace_id, parent_id, flags))) => {
             assert_eq!(&tp.trace_id().to_string(), trace_id, "trace-id of {data:?}");
-            assert_eq!(&tp.parent_id().to_string(), parent_id, "parent-id of {data:?}");
+            assert_eq!(
+                &tp.parent_id().to_string(),
+                parent_id,
+                "parent-id of {data:?}"
+            );
             assert_eq!(tp.flags(), *flags, "flags of {data:?}");
             let mut buf = [0u8; Traceparent::ENCODED_LEN];
             let encoded = tp.encode(&mut buf);
@@ -74,11 +82,18 @@ pub fn check_traceparent(data: &[u8]) {
                 format!("00-{trace_id}-{parent_id}-{flags:02x}"),
                 "re-encoding {data:?}"
             );
-            assert_eq!(Traceparent::parse(encoded).as_ref(), Ok(tp), "round trip of {data:?}");
+            assert_eq!(
+                Traceparent::parse(encoded).as_ref(),
+                Ok(tp),
+                "round trip of {data:?}"
+            );
             assert_eq!(tp.to_string(), encoded);
         }
         (Err(error), None) => {
-            assert!(error.offset() <= data.len(), "offset of {error:?} in {data:?}");
+            assert!(
+                error.offset() <= data.len(),
+                "offset of {error:?} in {data:?}"
+            );
             assert!(!error.to_string().is_empty());
         }
         _ => panic!("crate says {parsed:?}, model says {model:?}, for {data:?}"),
@@ -98,7 +113,9 @@ fn is_key(key: &str) -> bool {
 fn is_value(value: &str) -> bool {
     !value.is_empty()
         && value.len() <= 256
-        && value.chars().all(|c| (' '..='~').contains(&c) && c != ',' && c != '=')
+        && value
+            .chars()
+            .all(|c| (' '..='~').contains(&c) && c != ',' && c != '=')
         && !value.ends_with(' ')
 }
 
@@ -144,7 +161,10 @@ pub fn check_tracestate(data: &[u8]) {
             state
         }
         (Err(error), None) => {
-            assert!(error.offset() <= input.len(), "offset of {error:?} in {input:?}");
+            assert!(
+                error.offset() <= input.len(),
+                "offset of {error:?} in {input:?}"
+            );
             return;
         }
         (parsed, model) => panic!("crate says {parsed:?}, model says {model:?}, for {input:?}"),
@@ -186,8 +206,11 @@ pub fn check_tracestate(data: &[u8]) {
         assert!(truncated.len() <= limit, "truncated {input:?} to {limit}");
         let kept = TraceState::parse(&truncated).expect("whole members");
         let mut members = state.iter();
-        for member in kept.iter() {
-            assert!(members.any(|m| m == member), "truncation invented {member:?}");
+        for member in &kept {
+            assert!(
+                members.any(|m| m == member),
+                "truncation invented {member:?}"
+            );
         }
         let mut in_place = state.clone();
         in_place.truncate(limit);
