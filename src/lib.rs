@@ -62,3 +62,8 @@ pub use traceparent::{Traceparent, FLAG_RANDOM, FLAG_SAMPLED};
 pub use tracestate::{
     TraceState, TraceStateIter, DEFAULT_MAX_HEADER_LEN, MAX_KEY_LEN, MAX_MEMBERS, MAX_VALUE_LEN,
 };
+
+// The README's examples are compiled and run as doctests, so they cannot go stale.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
