@@ -53,11 +53,15 @@
 mod error;
 mod hex;
 mod id;
+#[cfg(feature = "opentelemetry")]
+mod propagator;
 mod traceparent;
 mod tracestate;
 
 pub use error::{ParseError, ParseErrorKind};
 pub use id::{SpanId, TraceId};
+#[cfg(feature = "opentelemetry")]
+pub use propagator::{TraceContextPropagator, TraceContextPropagatorBuilder};
 pub use traceparent::{Traceparent, FLAG_RANDOM, FLAG_SAMPLED};
 pub use tracestate::{
     TraceState, TraceStateIter, DEFAULT_MAX_HEADER_LEN, MAX_KEY_LEN, MAX_MEMBERS, MAX_VALUE_LEN,

@@ -311,6 +311,27 @@ impl TraceState {
         }
     }
 
+    /// An empty tracestate whose buffer holds `capacity` bytes before it grows.
+    pub(crate) fn with_capacity(capacity: usize) -> Self {
+        Self {
+            header: String::with_capacity(capacity),
+            ..Self::default()
+        }
+    }
+
+    /// Appends a member on the right if it is valid, its key is new and the list is not full;
+    /// returns whether it was added. For adapters that build a header from another list.
+    pub(crate) fn push_if_valid(&mut self, key: &str, value: &str) -> bool {
+        let addable = usize::from(self.len) < MAX_MEMBERS
+            && validate_key(key).is_ok()
+            && validate_value(value).is_ok()
+            && self.position(key).is_none();
+        if addable {
+            self.push(&[key, "=", value], key.len());
+        }
+        addable
+    }
+
     /// Appends a validated member on the right, unless its key is already present.
     fn push_unless_duplicate(&mut self, key: &str, value: &str) {
         if self.position(key).is_none() {
@@ -538,6 +559,21 @@ impl TraceState {
     #[must_use]
     pub fn as_str(&self) -> &str {
         &self.header
+    }
+
+    /// The header value, taking the buffer without a copy.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let state = tctx::TraceState::parse("a=1, b=2")?;
+    /// let header: String = state.into_string();
+    /// assert_eq!(header, "a=1,b=2");
+    /// # Ok::<(), tctx::ParseError>(())
+    /// ```
+    #[must_use]
+    pub fn into_string(self) -> String {
+        self.header
     }
 
     /// The header value cut to at most `max_len` characters by removing whole members, as

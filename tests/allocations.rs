@@ -118,6 +118,123 @@ fn tracestate_as_str_allocates_nothing() {
     assert_eq!(truncated, header.as_str());
 }
 
+/// The propagator allocates nothing beyond what the carrier and `Context` need.
+#[cfg(feature = "opentelemetry")]
+mod propagator {
+    use std::collections::HashMap;
+    use std::hint::black_box;
+
+    use opentelemetry::propagation::{Extractor, Injector, TextMapPropagator};
+    use opentelemetry::trace::{
+        SpanContext, SpanId, TraceContextExt, TraceFlags, TraceId, TraceState,
+    };
+    use opentelemetry::Context;
+    use tctx::TraceContextPropagator;
+
+    use super::allocations;
+
+    /// An injector that drops what it is given: only the propagator's own allocations count.
+    struct Discard;
+
+    impl Injector for Discard {
+        fn set(&mut self, _: &str, value: String) {
+            black_box(value);
+        }
+    }
+
+    fn carrier(traceparent: &str, tracestate: Option<&str>) -> HashMap<String, String> {
+        let mut carrier = HashMap::new();
+        carrier.insert("traceparent".to_owned(), traceparent.to_owned());
+        if let Some(tracestate) = tracestate {
+            carrier.insert("tracestate".to_owned(), tracestate.to_owned());
+        }
+        carrier
+    }
+
+    /// What any propagator pays for a traceparent-only extract: the carrier's lookups and
+    /// the context holding a remote span context.
+    fn floor(carrier: &HashMap<String, String>) -> u64 {
+        let ((), count) = allocations(|| {
+            black_box(carrier.get_all("traceparent"));
+            black_box(carrier.get_all("tracestate"));
+            let sc = SpanContext::new(
+                TraceId::from_bytes([1; 16]),
+                SpanId::from_bytes([1; 8]),
+                TraceFlags::SAMPLED,
+                true,
+                TraceState::NONE,
+            );
+            black_box(Context::new().with_remote_span_context(sc));
+        });
+        count
+    }
+
+    pub(super) fn extract_allocates_only_what_carrier_and_context_need() {
+        let propagator = TraceContextPropagator::new();
+        // The first use of the current context on a thread sets up its stack.
+        black_box(Context::current());
+        let random = carrier(
+            "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-03",
+            None,
+        );
+        let floor = floor(&random);
+        let (cx, count) = allocations(|| propagator.extract(black_box(&random)));
+        assert!(cx.has_active_span());
+        assert_eq!(count, floor, "traceparent-only extract, random flag set");
+
+        // Without the random flag, the context also carries tctx's marker: one context entry.
+        let (_, entry) = allocations(|| black_box(Context::new().with_value(7u8)));
+        let plain = carrier(
+            "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+            None,
+        );
+        let (_, count) = allocations(|| propagator.extract(black_box(&plain)));
+        assert_eq!(
+            count,
+            floor + entry,
+            "traceparent-only extract with the marker"
+        );
+
+        // An invalid header costs the carrier's lookup and nothing else.
+        let invalid = carrier(
+            "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-0x",
+            None,
+        );
+        let (_, lookup) = allocations(|| black_box(invalid.get_all("traceparent")));
+        let (cx, count) = allocations(|| propagator.extract(black_box(&invalid)));
+        assert!(!cx.has_active_span());
+        assert_eq!(count, lookup, "invalid traceparent");
+    }
+
+    pub(super) fn inject_allocates_one_string_per_header() {
+        let propagator = TraceContextPropagator::new();
+        for (tracestate, headers) in [(None, 1), (Some("rojo=1,congo=2,a@b@c=3"), 2)] {
+            let cx = propagator.extract(&carrier(
+                "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-03",
+                tracestate,
+            ));
+            let ((), count) = allocations(|| propagator.inject_context(&cx, &mut Discard));
+            assert_eq!(count, headers, "inject with tracestate {tracestate:?}");
+        }
+        let members = (0..8)
+            .map(|i| format!("vendor{i}=00f067aa0ba902b7"))
+            .collect::<Vec<_>>();
+        let cx = propagator.extract(&carrier(
+            "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+            Some(&members.join(",")),
+        ));
+        let ((), count) = allocations(|| propagator.inject_context(&cx, &mut Discard));
+        assert_eq!(count, 2, "inject with 8 members");
+    }
+
+    pub(super) fn fields_allocate_nothing() {
+        let propagator = TraceContextPropagator::new();
+        let _ = propagator.fields().count(); // the first call builds the static field names
+        let (names, count) = allocations(|| propagator.fields().count());
+        assert_eq!((names, count), (2, 0));
+    }
+}
+
 #[test]
 fn hot_paths_allocate_as_promised() {
     let _profiler = dhat::Profiler::builder().testing().build();
@@ -128,4 +245,10 @@ fn hot_paths_allocate_as_promised() {
     traceparent_parse_error_allocates_nothing();
     tracestate_parse_allocates_exactly_once();
     tracestate_as_str_allocates_nothing();
+    #[cfg(feature = "opentelemetry")]
+    {
+        propagator::extract_allocates_only_what_carrier_and_context_need();
+        propagator::inject_allocates_one_string_per_header();
+        propagator::fields_allocate_nothing();
+    }
 }

@@ -1,0 +1,245 @@
+//! `tctx::TraceContextPropagator` next to `opentelemetry_sdk`'s stock `TraceContextPropagator`,
+//! in the same criterion groups, with two carriers: a `HashMap<String, String>` and an
+//! `http::HeaderMap` behind opentelemetry-http's `HeaderExtractor` / `HeaderInjector`.
+//!
+//! Each extract group also has a `floor`: what any propagator must pay for that input, namely
+//! the carrier lookups of both headers, the `Context` holding a remote span context, and the
+//! OpenTelemetry `TraceState` built from the members (two `String`s each).
+//!
+//! - `extract_<input>/<carrier>/{tctx,opentelemetry,floor}` for inputs `traceparent_only`
+//!   (flags `01`), `traceparent_only_random` (flags `03`), `tracestate_1`, `tracestate_8`,
+//!   `tracestate_32`, `invalid` and `missing`;
+//! - `inject_<input>/<carrier>/{tctx,opentelemetry}` for `empty_tracestate` and
+//!   `tracestate_8`;
+//! - `round_trip/{tctx,opentelemetry}`: extract, start a child span with an
+//!   `SdkTracerProvider`, inject, as a server does for each request.
+//!
+//! Run with `cargo bench --bench propagator`, or one group with a filter such as
+//! `cargo bench --bench propagator -- extract_traceparent_only`.
+
+use std::collections::HashMap;
+use std::hint::black_box;
+
+use criterion::{criterion_group, criterion_main, Criterion};
+use http::{HeaderMap, HeaderValue};
+use opentelemetry::propagation::{Extractor, Injector, TextMapPropagator};
+use opentelemetry::trace::{
+    SpanContext, SpanId, TraceContextExt, TraceFlags, TraceId, TraceState, Tracer, TracerProvider,
+};
+use opentelemetry::Context;
+use opentelemetry_http::{HeaderExtractor, HeaderInjector};
+use opentelemetry_sdk::propagation::TraceContextPropagator as StockPropagator;
+use opentelemetry_sdk::trace::{Sampler, SdkTracerProvider};
+
+const TRACEPARENT: &str = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+const TRACEPARENT_RANDOM: &str = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-03";
+const INVALID: &str = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-0x";
+
+/// A tracestate of `members` Level 1 members, which both propagators accept.
+fn tracestate(members: usize) -> String {
+    (0..members)
+        .map(|i| format!("vendor{i}=00f067aa0ba902b7"))
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+fn hash_map(traceparent: Option<&str>, tracestate: Option<&str>) -> HashMap<String, String> {
+    let mut carrier = HashMap::new();
+    if let Some(value) = traceparent {
+        carrier.insert("traceparent".to_owned(), value.to_owned());
+    }
+    if let Some(value) = tracestate {
+        carrier.insert("tracestate".to_owned(), value.to_owned());
+    }
+    carrier
+}
+
+fn header_map(traceparent: Option<&str>, tracestate: Option<&str>) -> HeaderMap {
+    let mut carrier = HeaderMap::new();
+    // Typical request headers around the two that matter.
+    carrier.insert("host", HeaderValue::from_static("cart.internal"));
+    carrier.insert("accept", HeaderValue::from_static("application/json"));
+    carrier.insert("user-agent", HeaderValue::from_static("gateway/1.0"));
+    if let Some(value) = traceparent {
+        carrier.insert("traceparent", HeaderValue::from_str(value).unwrap());
+    }
+    if let Some(value) = tracestate {
+        carrier.insert("tracestate", HeaderValue::from_str(value).unwrap());
+    }
+    carrier
+}
+
+/// The unavoidable cost of an extract: both lookups, the OpenTelemetry `TraceState` of the
+/// members, and the context. Parsing costs nothing here: the values are known good.
+fn floor(extractor: &dyn Extractor, members: &[(String, String)]) -> Context {
+    let traceparent = extractor.get("traceparent");
+    let tracestate = extractor.get("tracestate");
+    black_box((traceparent, tracestate));
+    let state = if members.is_empty() {
+        TraceState::NONE
+    } else {
+        TraceState::from_key_value(members.iter().map(|(k, v)| (k.as_str(), v.as_str()))).unwrap()
+    };
+    let sc = SpanContext::new(
+        TraceId::from_bytes([0x4b; 16]),
+        SpanId::from_bytes([0x0f; 8]),
+        TraceFlags::SAMPLED,
+        true,
+        state,
+    );
+    Context::new().with_remote_span_context(sc)
+}
+
+fn extract(c: &mut Criterion) {
+    let tctx = tctx::TraceContextPropagator::new();
+    let stock = StockPropagator::new();
+    let state_1 = tracestate(1);
+    let state_8 = tracestate(8);
+    let state_32 = tracestate(32);
+    let inputs: [(&str, Option<&str>, Option<&str>); 7] = [
+        ("traceparent_only", Some(TRACEPARENT), None),
+        ("traceparent_only_random", Some(TRACEPARENT_RANDOM), None),
+        ("tracestate_1", Some(TRACEPARENT), Some(&state_1)),
+        ("tracestate_8", Some(TRACEPARENT), Some(&state_8)),
+        ("tracestate_32", Some(TRACEPARENT), Some(&state_32)),
+        ("invalid", Some(INVALID), Some(&state_8)),
+        ("missing", None, None),
+    ];
+    for (name, traceparent, tracestate) in inputs {
+        let members: Vec<(String, String)> = match (traceparent, tracestate) {
+            (Some(tp), Some(ts)) if tp != INVALID => ts
+                .split(',')
+                .map(|m| {
+                    let (k, v) = m.split_once('=').unwrap();
+                    (k.to_owned(), v.to_owned())
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
+        let hash_map = hash_map(traceparent, tracestate);
+        let header_map = header_map(traceparent, tracestate);
+        let header_extractor = HeaderExtractor(&header_map);
+        let carriers: [(&str, &dyn Extractor); 2] =
+            [("hashmap", &hash_map), ("headermap", &header_extractor)];
+
+        let mut group = c.benchmark_group(format!("extract_{name}"));
+        for (carrier_name, carrier) in carriers {
+            // Both must see the same trace, or the comparison means nothing.
+            let (ours, theirs) = (tctx.extract(carrier), stock.extract(carrier));
+            assert_eq!(ours.span().span_context(), theirs.span().span_context());
+
+            group.bench_function(format!("{carrier_name}/tctx"), |b| {
+                b.iter(|| tctx.extract_with_context(&Context::new(), black_box(carrier)));
+            });
+            group.bench_function(format!("{carrier_name}/opentelemetry"), |b| {
+                b.iter(|| stock.extract_with_context(&Context::new(), black_box(carrier)));
+            });
+            if traceparent.is_some_and(|tp| tp != INVALID) {
+                group.bench_function(format!("{carrier_name}/floor"), |b| {
+                    b.iter(|| floor(black_box(carrier), &members));
+                });
+            }
+        }
+        group.finish();
+    }
+}
+
+/// What an HTTP client does per request: a fresh header map, then inject.
+fn inject(c: &mut Criterion) {
+    let tctx = tctx::TraceContextPropagator::new();
+    let stock = StockPropagator::new();
+    let state_8 = tracestate(8);
+    for (name, tracestate) in [("empty_tracestate", None), ("tracestate_8", Some(&state_8))] {
+        let incoming = hash_map(Some(TRACEPARENT), tracestate.map(String::as_str));
+        let ours = tctx.extract(&incoming);
+        let theirs = stock.extract(&incoming);
+
+        let mut group = c.benchmark_group(format!("inject_{name}"));
+        group.bench_function("hashmap/tctx", |b| {
+            b.iter(|| {
+                let mut carrier = HashMap::with_capacity(2);
+                tctx.inject_context(black_box(&ours), &mut carrier);
+                carrier
+            });
+        });
+        group.bench_function("hashmap/opentelemetry", |b| {
+            b.iter(|| {
+                let mut carrier = HashMap::with_capacity(2);
+                stock.inject_context(black_box(&theirs), &mut carrier);
+                carrier
+            });
+        });
+        group.bench_function("headermap/tctx", |b| {
+            b.iter(|| {
+                let mut carrier = HeaderMap::with_capacity(2);
+                tctx.inject_context(black_box(&ours), &mut HeaderInjector(&mut carrier));
+                carrier
+            });
+        });
+        group.bench_function("headermap/opentelemetry", |b| {
+            b.iter(|| {
+                let mut carrier = HeaderMap::with_capacity(2);
+                stock.inject_context(black_box(&theirs), &mut HeaderInjector(&mut carrier));
+                carrier
+            });
+        });
+        group.finish();
+    }
+}
+
+/// A server's work per request: extract, start a child span, inject into the outgoing call.
+fn round_trip(c: &mut Criterion) {
+    let provider = SdkTracerProvider::builder()
+        .with_sampler(Sampler::ParentBased(Box::new(Sampler::AlwaysOn)))
+        .build();
+    let tracer = provider.tracer("bench");
+    let incoming = header_map(Some(TRACEPARENT), Some(&tracestate(8)));
+    let propagators: [(&str, Box<dyn TextMapPropagator>); 2] = [
+        ("tctx", Box::new(tctx::TraceContextPropagator::new())),
+        ("opentelemetry", Box::new(StockPropagator::new())),
+    ];
+    let mut group = c.benchmark_group("round_trip");
+    for (name, propagator) in &propagators {
+        group.bench_function(*name, |b| {
+            b.iter(|| {
+                let parent = propagator
+                    .extract_with_context(&Context::new(), &HeaderExtractor(black_box(&incoming)));
+                let span = tracer.start_with_context("GET /cart", &parent);
+                let cx = parent.with_span(span);
+                let mut outgoing = HeaderMap::with_capacity(2);
+                propagator.inject_context(&cx, &mut HeaderInjector(&mut outgoing));
+                outgoing
+            });
+        });
+    }
+    group.finish();
+}
+
+/// An injector for checks outside the timed loops.
+struct Collect(Vec<(String, String)>);
+
+impl Injector for Collect {
+    fn set(&mut self, key: &str, value: String) {
+        self.0.push((key.to_owned(), value));
+    }
+}
+
+fn check_round_trip_agrees() {
+    let incoming = hash_map(Some(TRACEPARENT), Some(&tracestate(8)));
+    let tctx = tctx::TraceContextPropagator::new();
+    let stock = StockPropagator::new();
+    let (mut ours, mut theirs) = (Collect(Vec::new()), Collect(Vec::new()));
+    tctx.inject_context(&tctx.extract(&incoming), &mut ours);
+    stock.inject_context(&stock.extract(&incoming), &mut theirs);
+    assert_eq!(ours.0, theirs.0, "both propagators must write the same headers");
+}
+
+fn benches(c: &mut Criterion) {
+    check_round_trip_agrees();
+    extract(c);
+    inject(c);
+    round_trip(c);
+}
+
+criterion_group!(propagator_benches, benches);
+criterion_main!(propagator_benches);

@@ -1,0 +1,405 @@
+//! [`TraceContextPropagator`]: the codec as an OpenTelemetry `TextMapPropagator`.
+//!
+//! This is the only module that extracts or injects; it adapts the codec to OpenTelemetry's
+//! types and never fails: bad input returns the incoming context, as the stock propagator
+//! does, and the processing model of W3C Trace Context asks (restart the trace, drop
+//! tracestate).
+
+use std::sync::OnceLock;
+
+use opentelemetry::propagation::text_map_propagator::FieldIter;
+use opentelemetry::propagation::{Extractor, Injector, TextMapPropagator};
+use opentelemetry::trace::{
+    SpanContext, TraceContextExt, TraceFlags, TraceId as OtelTraceId, TraceState as OtelTraceState,
+};
+use opentelemetry::Context;
+
+use crate::traceparent::{FLAG_RANDOM, FLAG_SAMPLED};
+use crate::tracestate::DEFAULT_MAX_HEADER_LEN;
+use crate::{SpanId, TraceId, TraceState, Traceparent};
+
+const TRACEPARENT: &str = "traceparent";
+const TRACESTATE: &str = "tracestate";
+
+/// Made once: `fields()` hands out `&String`s, so they must live somewhere.
+fn fields() -> &'static [String; 2] {
+    static FIELDS: OnceLock<[String; 2]> = OnceLock::new();
+    FIELDS.get_or_init(|| [TRACEPARENT.to_owned(), TRACESTATE.to_owned()])
+}
+
+/// A W3C Trace Context Level 2 propagator for OpenTelemetry: a drop-in replacement for
+/// `opentelemetry_sdk::propagation::TraceContextPropagator`.
+///
+/// ```
+/// opentelemetry::global::set_text_map_propagator(tctx::TraceContextPropagator::new());
+/// ```
+///
+/// # Extract
+///
+/// Reads `traceparent` and `tracestate` (lowercase names; case-insensitive lookup is the
+/// carrier's job, as with the stock propagator).
+/// - A missing or invalid `traceparent`, or more than one, returns the incoming context
+///   unchanged, and `tracestate` is then not parsed ("Processing Model", W3C Trace Context).
+/// - Otherwise the context gets a remote `SpanContext` whose `TraceFlags` keep the sampled
+///   bit and the Level 2 random bit (`0x02`); other bits are zeroed.
+/// - Several `tracestate` values are combined in order. An invalid `tracestate` is dropped
+///   whole; the `traceparent` still counts.
+///
+/// # Inject
+///
+/// Writes `traceparent` (version `00`) from the context's span context, and `tracestate`
+/// only when it has members, cut to [`max_tracestate_len`](TraceContextPropagatorBuilder::max_tracestate_len)
+/// characters by the spec's truncation rules. Members that break the Level 2 grammar (which
+/// OpenTelemetry's `TraceState` lets through in values) are left out. An invalid span
+/// context injects nothing.
+///
+/// # The random flag, end to end
+///
+/// The SDK's tracer keeps the parent's flags on sampled and record-only spans, but resets
+/// them to zero when a sampler drops a span, and gives root spans no random bit. tctx makes
+/// the wire right anyway:
+/// - A trace continued from upstream keeps exactly the upstream random bit on every outgoing
+///   `traceparent` with that trace-id: when the bit could be lost, extract stores a small
+///   marker in the context, which `Context::with_span` carries to child contexts.
+/// - A trace started in this process carries the random bit, because the SDK's default
+///   `RandomIdGenerator` draws every byte of the trace-id at random. Users of an id generator
+///   that does not should turn this off with
+///   [`random_trace_ids(false)`](TraceContextPropagatorBuilder::random_trace_ids).
+///
+/// A trace-id that another propagator extracted (B3, Jaeger) and that this process then
+/// continues is treated like one started here.
+///
+/// # Level 2 tracestate keys OpenTelemetry cannot hold
+///
+/// `opentelemetry::trace::TraceState` checks keys with the Level 1 grammar and refuses some
+/// valid Level 2 keys (`a@b@c`, `foo@@bar`, a vendor part after `@` longer than 13
+/// characters). Such members still travel: extract puts the members OpenTelemetry accepts
+/// into the span context's `TraceState`, and keeps the whole parsed list in the context next
+/// to it. Inject merges the two: members that samplers or user code added or changed through
+/// OpenTelemetry come first (newest left, as the spec asks), then the received list in its
+/// order, without the members OpenTelemetry deleted or changed. The members OpenTelemetry
+/// never saw stay where they were.
+///
+/// # Deliberate differences from the stock propagator
+///
+/// Each is a test in `tests/propagator.rs`.
+/// - Keeps the random flag (`-03` stays `-03`); stock drops it (`-01`).
+/// - Rejects what the spec rejects and stock accepts: version `00` with trailing data after
+///   a dash, two `traceparent` values, a higher version whose flags are not followed by `-`.
+/// - Drops an invalid tracestate member's whole header only if the spec allows it; keeps
+///   valid Level 2 keys that stock drops (with the whole header).
+/// - Never sends an empty `tracestate` header; stock sends `tracestate: ` when there is
+///   nothing to say.
+/// - Cuts `tracestate` to 512 characters by whole members; stock sends any length.
+///
+/// # Examples
+///
+/// ```
+/// use std::collections::HashMap;
+/// use opentelemetry::propagation::TextMapPropagator;
+/// use opentelemetry::trace::TraceContextExt;
+///
+/// let propagator = tctx::TraceContextPropagator::new();
+/// let mut incoming = HashMap::new();
+/// incoming.insert(
+///     "traceparent".to_owned(),
+///     "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-03".to_owned(),
+/// );
+/// incoming.insert("tracestate".to_owned(), "rojo=00f067aa0ba902b7,a@b@c=1".to_owned());
+///
+/// let cx = propagator.extract(&incoming);
+/// assert!(cx.span().span_context().is_remote());
+///
+/// let mut outgoing = HashMap::new();
+/// propagator.inject_context(&cx, &mut outgoing);
+/// assert_eq!(outgoing["traceparent"], "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-03");
+/// assert_eq!(outgoing["tracestate"], "rojo=00f067aa0ba902b7,a@b@c=1");
+/// ```
+#[derive(Clone, Debug)]
+pub struct TraceContextPropagator {
+    random_trace_ids: bool,
+    max_tracestate_len: usize,
+}
+
+/// Options of a [`TraceContextPropagator`]; [`TraceContextPropagator::builder`] makes one.
+///
+/// # Examples
+///
+/// ```
+/// let propagator = tctx::TraceContextPropagator::builder()
+///     .random_trace_ids(false)
+///     .max_tracestate_len(1024)
+///     .build();
+/// # let _ = propagator;
+/// ```
+#[derive(Clone, Debug)]
+pub struct TraceContextPropagatorBuilder {
+    propagator: TraceContextPropagator,
+}
+
+/// What extract learned that the span context cannot carry: the upstream random bit (which
+/// the SDK resets on dropped spans) and tracestate members OpenTelemetry could not hold.
+#[derive(Debug)]
+struct Upstream {
+    trace_id: OtelTraceId,
+    random: bool,
+    /// The whole received list, set only when some member is missing from the span context.
+    tracestate: Option<TraceState>,
+}
+
+impl TraceContextPropagator {
+    /// A propagator with the defaults: trace-ids started here are random (the SDK's default
+    /// id generator), `tracestate` is cut at 512 characters.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// opentelemetry::global::set_text_map_propagator(tctx::TraceContextPropagator::new());
+    /// ```
+    #[must_use]
+    pub fn new() -> Self {
+        Self {
+            random_trace_ids: true,
+            max_tracestate_len: DEFAULT_MAX_HEADER_LEN,
+        }
+    }
+
+    /// Options beyond the defaults of [`new`](Self::new).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let propagator = tctx::TraceContextPropagator::builder().max_tracestate_len(2048).build();
+    /// # let _ = propagator;
+    /// ```
+    #[must_use]
+    pub fn builder() -> TraceContextPropagatorBuilder {
+        TraceContextPropagatorBuilder {
+            propagator: Self::new(),
+        }
+    }
+
+    /// Parses the single `traceparent` the carrier holds, if it holds exactly one.
+    fn extract_traceparent(extractor: &dyn Extractor) -> Option<Traceparent> {
+        let values = extractor.get_all(TRACEPARENT)?;
+        match values.as_slice() {
+            [value] => Traceparent::parse(value).ok(),
+            // Two traceparent fields cannot be combined into one valid value.
+            _ => None,
+        }
+    }
+
+    fn random_flag(&self, span_context: &SpanContext, upstream: Option<&Upstream>) -> bool {
+        match upstream {
+            Some(upstream) => upstream.random,
+            None => {
+                span_context.trace_flags().to_u8() & FLAG_RANDOM != 0
+                    || (self.random_trace_ids && !span_context.is_remote())
+            }
+        }
+    }
+
+    /// The outgoing `tracestate`, or `None` when it would be empty. One allocation: the
+    /// returned `String` is the buffer the members were written into.
+    fn tracestate_header(
+        &self,
+        current: &OtelTraceState,
+        upstream: Option<&TraceState>,
+    ) -> Option<String> {
+        let state = match upstream {
+            None => {
+                let capacity = current
+                    .into_iter()
+                    .map(|(k, v)| k.len() + v.len() + 2)
+                    .sum();
+                let mut state = TraceState::with_capacity(capacity);
+                for (key, value) in current {
+                    state.push_if_valid(key, value);
+                }
+                state
+            }
+            Some(received) => merge(current, received),
+        };
+        if state.is_empty() {
+            return None;
+        }
+        let mut state = state;
+        if state.as_str().len() > self.max_tracestate_len {
+            state.truncate(self.max_tracestate_len);
+        }
+        (!state.is_empty()).then(|| state.into_string())
+    }
+}
+
+/// The outgoing list when some received members never reached OpenTelemetry: members added
+/// or changed through OpenTelemetry first, in its order, then the received list in its order
+/// without the members OpenTelemetry deleted or changed.
+fn merge(current: &OtelTraceState, received: &TraceState) -> TraceState {
+    let unchanged = |key: &str, value: &str| received.get(key) == Some(value);
+    let mut merged = TraceState::with_capacity(received.as_str().len() + 64);
+    for (key, value) in current {
+        if !unchanged(key, value) {
+            merged.push_if_valid(key, value);
+        }
+    }
+    for (key, value) in received {
+        let kept = if otel_accepts_key(key) {
+            current.get(key) == Some(value)
+        } else {
+            true
+        };
+        if kept {
+            merged.push_if_valid(key, value);
+        }
+    }
+    merged
+}
+
+/// Whether `opentelemetry::trace::TraceState` (0.33) accepts `key`, given that it is a valid
+/// Level 2 key: at most one `@`, followed by at most 13 characters, the first of them
+/// `a-z` or `0-9`. `tests/propagator.rs` checks this against OpenTelemetry itself.
+fn otel_accepts_key(key: &str) -> bool {
+    let Some(at) = key.bytes().position(|b| b == b'@') else {
+        return true;
+    };
+    let vendor = &key.as_bytes()[at + 1..];
+    vendor.len() <= 13
+        && !vendor.contains(&b'@')
+        && vendor
+            .first()
+            .is_none_or(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+}
+
+/// The received list as OpenTelemetry can hold it, and whether members were left out.
+fn to_otel(state: &TraceState) -> (OtelTraceState, bool) {
+    if state.is_empty() {
+        return (OtelTraceState::NONE, false);
+    }
+    let accepted = || state.iter().filter(|(key, _)| otel_accepts_key(key));
+    let left_out = accepted().count() != state.len();
+    match OtelTraceState::from_key_value(accepted()) {
+        Ok(otel) => (otel, left_out),
+        // Not expected (the filter mirrors OpenTelemetry's rules); if it happens, the whole
+        // list still travels through the context.
+        Err(_) => (OtelTraceState::NONE, true),
+    }
+}
+
+impl Default for TraceContextPropagator {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl TraceContextPropagatorBuilder {
+    /// Whether trace-ids started in this process are random in their right-most 7 bytes, so
+    /// that their outgoing `traceparent` carries the random flag. Default `true`, right for
+    /// the SDK's default `RandomIdGenerator`; set `false` for an id generator that is not.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let propagator = tctx::TraceContextPropagator::builder().random_trace_ids(false).build();
+    /// # let _ = propagator;
+    /// ```
+    #[must_use]
+    pub fn random_trace_ids(mut self, random: bool) -> Self {
+        self.propagator.random_trace_ids = random;
+        self
+    }
+
+    /// The longest `tracestate` header to send, in characters; longer ones lose whole members
+    /// by the rules of "tracestate Limits". Default 512, the least the spec asks vendors to
+    /// propagate; a smaller value breaks that recommendation.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let propagator = tctx::TraceContextPropagator::builder().max_tracestate_len(4096).build();
+    /// # let _ = propagator;
+    /// ```
+    #[must_use]
+    pub fn max_tracestate_len(mut self, max_len: usize) -> Self {
+        self.propagator.max_tracestate_len = max_len;
+        self
+    }
+
+    /// The propagator.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let propagator = tctx::TraceContextPropagator::builder().build();
+    /// # let _ = propagator;
+    /// ```
+    #[must_use]
+    pub fn build(self) -> TraceContextPropagator {
+        self.propagator
+    }
+}
+
+impl TextMapPropagator for TraceContextPropagator {
+    fn inject_context(&self, cx: &Context, injector: &mut dyn Injector) {
+        let span = cx.span();
+        let span_context = span.span_context();
+        let (Some(trace_id), Some(span_id)) = (
+            TraceId::from_bytes(span_context.trace_id().to_bytes()),
+            SpanId::from_bytes(span_context.span_id().to_bytes()),
+        ) else {
+            return; // an invalid span context injects nothing
+        };
+        let upstream = cx
+            .get::<Upstream>()
+            .filter(|upstream| upstream.trace_id == span_context.trace_id());
+        let mut flags = span_context.trace_flags().to_u8() & FLAG_SAMPLED;
+        if self.random_flag(span_context, upstream) {
+            flags |= FLAG_RANDOM;
+        }
+        let mut buf = [0u8; Traceparent::ENCODED_LEN];
+        let traceparent = Traceparent::new(trace_id, span_id, flags).encode(&mut buf);
+        injector.set(TRACEPARENT, traceparent.to_owned());
+
+        let received = upstream.and_then(|upstream| upstream.tracestate.as_ref());
+        if let Some(header) = self.tracestate_header(span_context.trace_state(), received) {
+            injector.set(TRACESTATE, header);
+        }
+    }
+
+    fn extract_with_context(&self, cx: &Context, extractor: &dyn Extractor) -> Context {
+        let Some(traceparent) = Self::extract_traceparent(extractor) else {
+            return cx.clone();
+        };
+        let tracestate = extractor
+            .get_all(TRACESTATE)
+            .and_then(|fields| TraceState::parse_all(fields).ok())
+            .unwrap_or_default();
+        let (otel_state, left_out) = to_otel(&tracestate);
+        let trace_id = OtelTraceId::from_bytes(traceparent.trace_id().to_bytes());
+        let span_context = SpanContext::new(
+            trace_id,
+            opentelemetry::trace::SpanId::from_bytes(traceparent.parent_id().to_bytes()),
+            TraceFlags::new(traceparent.flags()),
+            true,
+            otel_state,
+        );
+        let cx = cx.with_remote_span_context(span_context);
+        // The marker costs a context entry: add it only when the span context alone would
+        // lose something, or to replace a marker an earlier extract left for this trace.
+        let needed = traceparent.is_random() != self.random_trace_ids
+            || left_out
+            || cx.get::<Upstream>().is_some();
+        if needed {
+            cx.with_value(Upstream {
+                trace_id,
+                random: traceparent.is_random(),
+                tracestate: left_out.then_some(tracestate),
+            })
+        } else {
+            cx
+        }
+    }
+
+    fn fields(&self) -> FieldIter<'_> {
+        FieldIter::new(fields())
+    }
+}
