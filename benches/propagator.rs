@@ -231,7 +231,10 @@ fn check_round_trip_agrees() {
     let (mut ours, mut theirs) = (Collect(Vec::new()), Collect(Vec::new()));
     tctx.inject_context(&tctx.extract(&incoming), &mut ours);
     stock.inject_context(&stock.extract(&incoming), &mut theirs);
-    assert_eq!(ours.0, theirs.0, "both propagators must write the same headers");
+    assert_eq!(
+        ours.0, theirs.0,
+        "both propagators must write the same headers"
+    );
 }
 
 fn benches(c: &mut Criterion) {

@@ -53,6 +53,8 @@ pub enum ParseErrorKind {
     ParentId,
     /// The trace-flags are not 2 lowercase hex digits.
     Flags,
+    /// A `Server-Timing` header has no `trace` metric with a `desc` parameter.
+    MissingMetric,
     /// A tracestate list has more than 32 members.
     TooManyMembers,
     /// A tracestate member has no `=` between its key and its value.
@@ -121,6 +123,7 @@ impl ParseErrorKind {
                 "invalid traceparent: parent-id must be 16 lowercase hex digits, not all zero"
             }
             Self::Flags => "invalid traceparent: trace-flags must be 2 lowercase hex digits",
+            Self::MissingMetric => "invalid server-timing: no trace metric with a desc parameter",
             Self::TooManyMembers => "invalid tracestate: more than 32 list members",
             Self::Member => "invalid tracestate: expected a list member of the form key=value",
             Self::Key => {

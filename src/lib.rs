@@ -55,6 +55,7 @@ mod hex;
 mod id;
 #[cfg(feature = "opentelemetry")]
 mod propagator;
+mod server_timing;
 mod traceparent;
 mod tracestate;
 
@@ -62,6 +63,7 @@ pub use error::{ParseError, ParseErrorKind};
 pub use id::{SpanId, TraceId};
 #[cfg(feature = "opentelemetry")]
 pub use propagator::{TraceContextPropagator, TraceContextPropagatorBuilder};
+pub use server_timing::SERVER_TIMING_METRIC_LEN;
 pub use traceparent::{Traceparent, FLAG_RANDOM, FLAG_SAMPLED};
 pub use tracestate::{
     TraceState, TraceStateIter, DEFAULT_MAX_HEADER_LEN, MAX_KEY_LEN, MAX_MEMBERS, MAX_VALUE_LEN,

@@ -20,6 +20,7 @@ use crate::{SpanId, TraceId, TraceState, Traceparent};
 
 const TRACEPARENT: &str = "traceparent";
 const TRACESTATE: &str = "tracestate";
+const SERVER_TIMING: &str = "server-timing";
 
 /// Made once: `fields()` hands out `&String`s, so they must live somewhere.
 fn fields() -> &'static [String; 2] {
@@ -189,6 +190,78 @@ impl TraceContextPropagator {
         }
     }
 
+    /// The traceparent to send for `span_context`, or `None` if it is invalid.
+    fn outgoing_traceparent(
+        &self,
+        cx: &Context,
+        span_context: &SpanContext,
+    ) -> Option<Traceparent> {
+        let trace_id = TraceId::from_bytes(span_context.trace_id().to_bytes())?;
+        let span_id = SpanId::from_bytes(span_context.span_id().to_bytes())?;
+        let mut flags = span_context.trace_flags().to_u8() & FLAG_SAMPLED;
+        if self.random_flag(span_context, upstream_of(cx, span_context)) {
+            flags |= FLAG_RANDOM;
+        }
+        Some(Traceparent::new(trace_id, span_id, flags))
+    }
+
+    /// The `trace` metric for a `Server-Timing` response header, naming the context's span
+    /// (`21-http_response_header_format.md`), or `None` if the context has no valid span.
+    /// Its random flag follows the same rules as an outgoing `traceparent`. Append it to the
+    /// response's `Server-Timing` value.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::collections::HashMap;
+    /// use opentelemetry::propagation::TextMapPropagator;
+    ///
+    /// let propagator = tctx::TraceContextPropagator::new();
+    /// let request = HashMap::from([(
+    ///     "traceparent".to_owned(),
+    ///     "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-03".to_owned(),
+    /// )]);
+    /// let cx = propagator.extract(&request);
+    /// assert_eq!(
+    ///     propagator.server_timing(&cx).as_deref(),
+    ///     Some("trace;desc=00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-03")
+    /// );
+    /// ```
+    #[must_use]
+    pub fn server_timing(&self, cx: &Context) -> Option<String> {
+        let span = cx.span();
+        let traceparent = self.outgoing_traceparent(cx, span.span_context())?;
+        let mut buf = [0u8; crate::SERVER_TIMING_METRIC_LEN];
+        Some(traceparent.encode_server_timing(&mut buf).to_owned())
+    }
+
+    /// Reads the `trace` metric of a response's `Server-Timing` header (all its fields, in
+    /// order) as a remote span context: the span that served the request. `None` when there
+    /// is no valid trace metric.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::collections::HashMap;
+    ///
+    /// let propagator = tctx::TraceContextPropagator::new();
+    /// let response = HashMap::from([(
+    ///     "server-timing".to_owned(),
+    ///     "db;dur=53, trace;desc=00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01".to_owned(),
+    /// )]);
+    /// let server_span = propagator.extract_server_timing(&response).unwrap();
+    /// assert_eq!(server_span.span_id().to_string(), "b7ad6b7169203331");
+    /// assert!(server_span.is_remote() && server_span.is_sampled());
+    /// ```
+    #[must_use]
+    pub fn extract_server_timing(&self, extractor: &dyn Extractor) -> Option<SpanContext> {
+        let fields = extractor.get_all(SERVER_TIMING)?;
+        let traceparent = fields
+            .iter()
+            .find_map(|field| Traceparent::parse_server_timing(field).ok())?;
+        Some(remote_span_context(&traceparent, OtelTraceState::NONE))
+    }
+
     fn random_flag(&self, span_context: &SpanContext, upstream: Option<&Upstream>) -> bool {
         match upstream {
             Some(upstream) => upstream.random,
@@ -229,6 +302,22 @@ impl TraceContextPropagator {
         }
         (!state.is_empty()).then(|| state.into_string())
     }
+}
+
+/// The marker extract left for the trace of `span_context`, if any.
+fn upstream_of<'a>(cx: &'a Context, span_context: &SpanContext) -> Option<&'a Upstream> {
+    cx.get::<Upstream>()
+        .filter(|upstream| upstream.trace_id == span_context.trace_id())
+}
+
+fn remote_span_context(traceparent: &Traceparent, trace_state: OtelTraceState) -> SpanContext {
+    SpanContext::new(
+        OtelTraceId::from_bytes(traceparent.trace_id().to_bytes()),
+        opentelemetry::trace::SpanId::from_bytes(traceparent.parent_id().to_bytes()),
+        TraceFlags::new(traceparent.flags()),
+        true,
+        trace_state,
+    )
 }
 
 /// The outgoing list when some received members never reached OpenTelemetry: members added
@@ -342,24 +431,13 @@ impl TextMapPropagator for TraceContextPropagator {
     fn inject_context(&self, cx: &Context, injector: &mut dyn Injector) {
         let span = cx.span();
         let span_context = span.span_context();
-        let (Some(trace_id), Some(span_id)) = (
-            TraceId::from_bytes(span_context.trace_id().to_bytes()),
-            SpanId::from_bytes(span_context.span_id().to_bytes()),
-        ) else {
+        let Some(traceparent) = self.outgoing_traceparent(cx, span_context) else {
             return; // an invalid span context injects nothing
         };
-        let upstream = cx
-            .get::<Upstream>()
-            .filter(|upstream| upstream.trace_id == span_context.trace_id());
-        let mut flags = span_context.trace_flags().to_u8() & FLAG_SAMPLED;
-        if self.random_flag(span_context, upstream) {
-            flags |= FLAG_RANDOM;
-        }
         let mut buf = [0u8; Traceparent::ENCODED_LEN];
-        let traceparent = Traceparent::new(trace_id, span_id, flags).encode(&mut buf);
-        injector.set(TRACEPARENT, traceparent.to_owned());
+        injector.set(TRACEPARENT, traceparent.encode(&mut buf).to_owned());
 
-        let received = upstream.and_then(|upstream| upstream.tracestate.as_ref());
+        let received = upstream_of(cx, span_context).and_then(|up| up.tracestate.as_ref());
         if let Some(header) = self.tracestate_header(span_context.trace_state(), received) {
             injector.set(TRACESTATE, header);
         }
@@ -374,14 +452,8 @@ impl TextMapPropagator for TraceContextPropagator {
             .and_then(|fields| TraceState::parse_all(fields).ok())
             .unwrap_or_default();
         let (otel_state, left_out) = to_otel(&tracestate);
-        let trace_id = OtelTraceId::from_bytes(traceparent.trace_id().to_bytes());
-        let span_context = SpanContext::new(
-            trace_id,
-            opentelemetry::trace::SpanId::from_bytes(traceparent.parent_id().to_bytes()),
-            TraceFlags::new(traceparent.flags()),
-            true,
-            otel_state,
-        );
+        let span_context = remote_span_context(&traceparent, otel_state);
+        let trace_id = span_context.trace_id();
         let cx = cx.with_remote_span_context(span_context);
         // The marker costs a context entry: add it only when the span context alone would
         // lose something, or to replace a marker an earlier extract left for this trace.

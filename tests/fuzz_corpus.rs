@@ -19,12 +19,17 @@ fn replay(target: &str, check: fn(&[u8])) {
         count += 1;
     }
     // The seeds alone are more than this; an emptied corpus must not pass silently.
-    assert!(count >= 7, "only {count} inputs in {}", dir.display());
+    assert!(count >= 8, "only {count} inputs in {}", dir.display());
 }
 
 #[test]
 fn traceparent_corpus_matches_the_model_and_round_trips() {
     replay("traceparent", fuzz_checks::check_traceparent);
+}
+
+#[test]
+fn server_timing_corpus_round_trips() {
+    replay("server_timing", fuzz_checks::check_server_timing);
 }
 
 #[test]

@@ -743,3 +743,65 @@ proptest::proptest! {
         proptest::prop_assert_eq!(&out["tracestate"], &tracestate);
     }
 }
+
+// --- The response side: Server-Timing -----------------------------------------------------
+
+#[test]
+fn a_client_learns_the_server_span_from_server_timing() {
+    // 21-http_response_header_format: the trace metric names the server's operation, and a
+    // participant continuing an upstream trace MUST keep its random-trace-id flag.
+    let propagator = TraceContextPropagator::new();
+    for upstream in ["01", "03"] {
+        let request = headers(&[("traceparent", &format!("00-{TRACE}-{PARENT}-{upstream}"))]);
+        let provider = provider(Sampler::AlwaysOn);
+        let parent = propagator.extract(&request);
+        let server_span = provider
+            .tracer("server")
+            .start_with_context("GET /", &parent);
+        let server_context = server_span.span_context().clone();
+        let cx = parent.with_span(server_span);
+
+        let metric = propagator.server_timing(&cx).expect("a valid span");
+        let response = headers(&[("server-timing", &format!("db;dur=53, {metric}"))]);
+        let learned = propagator
+            .extract_server_timing(&response)
+            .expect("a trace metric");
+        assert_eq!(learned.trace_id(), server_context.trace_id());
+        assert_eq!(learned.span_id(), server_context.span_id());
+        assert!(learned.is_remote() && learned.is_sampled());
+        assert_eq!(
+            &metric[metric.len() - 2..],
+            upstream,
+            "random flag as received"
+        );
+    }
+}
+
+#[test]
+fn server_timing_needs_a_valid_span_and_a_valid_metric() {
+    let propagator = TraceContextPropagator::new();
+    assert_eq!(propagator.server_timing(&Context::new()), None);
+    for header in [
+        "db;dur=53",
+        "trace;desc=00-0af7651916cd43dd8448eb211c80319c-0000000000000000-01",
+        "",
+    ] {
+        let response = headers(&[("server-timing", header)]);
+        assert_eq!(
+            propagator.extract_server_timing(&response),
+            None,
+            "{header:?}"
+        );
+    }
+    assert_eq!(propagator.extract_server_timing(&headers(&[])), None);
+    // Several header fields: the first with a valid trace metric counts.
+    let carrier = MultiMap(vec![
+        ("server-timing", "db;dur=53"),
+        (
+            "server-timing",
+            "trace;desc=00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
+        ),
+    ]);
+    let learned = propagator.extract_server_timing(&carrier).unwrap();
+    assert_eq!(learned.span_id().to_string(), "b7ad6b7169203331");
+}

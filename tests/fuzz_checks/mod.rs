@@ -217,3 +217,35 @@ pub fn check_tracestate(data: &[u8]) {
         assert_eq!(in_place.as_str(), truncated);
     }
 }
+
+/// Reads `data` as a `Server-Timing` header and checks that whatever it finds is a valid
+/// traceparent that survives the round trip through the metric, and that the metric the
+/// crate writes is found again after the input's own metrics are skipped.
+pub fn check_server_timing(data: &[u8]) {
+    let input = String::from_utf8_lossy(data);
+    match Traceparent::parse_server_timing(&input) {
+        Ok(tp) => {
+            let mut buf = [0u8; tctx::SERVER_TIMING_METRIC_LEN];
+            let metric = tp.encode_server_timing(&mut buf);
+            assert_eq!(
+                Traceparent::parse_server_timing(metric),
+                Ok(tp),
+                "{input:?}"
+            );
+        }
+        Err(error) => assert!(error.offset() <= input.len(), "{error:?} in {input:?}"),
+    }
+    // Appended after a header that holds no trace metric, ours is the one read.
+    if Traceparent::parse_server_timing(&input).is_err() && !input.contains('"') {
+        let tp = Traceparent::make();
+        let mut buf = [0u8; tctx::SERVER_TIMING_METRIC_LEN];
+        let header = format!("{input}, {}", tp.encode_server_timing(&mut buf));
+        if !input.to_ascii_lowercase().contains("trace") {
+            assert_eq!(
+                Traceparent::parse_server_timing(&header),
+                Ok(tp),
+                "{header:?}"
+            );
+        }
+    }
+}
