@@ -17,7 +17,20 @@
 //!   whatever the number of members.
 //! - [`ParseError`]: one small `Copy` error that names the rule a header broke.
 //!
-//! The codec knows nothing of OpenTelemetry; it is plain data in, plain data out.
+//! - `Server-Timing`: [`Traceparent::encode_server_timing`] and
+//!   [`Traceparent::parse_server_timing`], the `trace` metric of the response side.
+//!
+//! The codec knows nothing of OpenTelemetry; it is plain data in, plain data out. On top of
+//! it, with the default feature `opentelemetry`:
+//!
+//! - `TraceContextPropagator`: a drop-in replacement for OpenTelemetry's
+//!   `TextMapPropagator` for W3C Trace Context, that keeps the Level 2 random flag and every
+//!   valid tracestate member.
+//!
+//! ```
+//! # #[cfg(feature = "opentelemetry")]
+//! opentelemetry::global::set_text_map_propagator(tctx::TraceContextPropagator::new());
+//! ```
 //!
 //! # Producer and consumer
 //!
@@ -71,5 +84,5 @@ pub use tracestate::{
 
 // The README's examples are compiled and run as doctests, so they cannot go stale.
 #[doc = include_str!("../README.md")]
-#[cfg(doctest)]
+#[cfg(all(doctest, feature = "opentelemetry"))]
 pub struct ReadmeDoctests;

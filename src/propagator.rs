@@ -15,7 +15,7 @@ use opentelemetry::trace::{
 use opentelemetry::Context;
 
 use crate::traceparent::{FLAG_RANDOM, FLAG_SAMPLED};
-use crate::tracestate::DEFAULT_MAX_HEADER_LEN;
+use crate::tracestate::{scan_field, DEFAULT_MAX_HEADER_LEN, MAX_MEMBERS};
 use crate::{SpanId, TraceId, TraceState, Traceparent};
 
 const TRACEPARENT: &str = "traceparent";
@@ -280,6 +280,7 @@ impl TraceContextPropagator {
         upstream: Option<&TraceState>,
     ) -> Option<String> {
         let state = match upstream {
+            None if current.into_iter().len() == 0 => return None,
             None => {
                 let capacity = current
                     .into_iter()
@@ -359,14 +360,42 @@ fn otel_accepts_key(key: &str) -> bool {
             .is_none_or(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
 }
 
-/// The received list as OpenTelemetry can hold it, and whether members were left out.
-fn to_otel(state: &TraceState) -> (OtelTraceState, bool) {
-    if state.is_empty() {
+/// The received tracestate, borrowed from the carrier: its valid members in order, repeated
+/// keys reduced to the left-most, or nothing if the header is invalid. No allocation.
+fn received_members<'a>(
+    fields: &[&'a str],
+    members: &mut [(&'a str, &'a str); MAX_MEMBERS],
+) -> usize {
+    let mut count = 0;
+    let mut seen = 0;
+    for field in fields {
+        let scanned = scan_field(field, &mut seen, |member, key_len| {
+            let (key, value) = (&member[..key_len], &member[key_len + 1..]);
+            // `scan_field` stops at 32 members, so `count` stays in bounds.
+            if count < MAX_MEMBERS && !members[..count].iter().any(|(k, _)| *k == key) {
+                members[count] = (key, value);
+                count += 1;
+            }
+        });
+        if scanned.is_err() {
+            return 0; // an invalid tracestate is discarded whole
+        }
+    }
+    count
+}
+
+/// The received members as OpenTelemetry can hold them, and whether some were left out.
+fn to_otel(members: &[(&str, &str)]) -> (OtelTraceState, bool) {
+    if members.is_empty() {
         return (OtelTraceState::NONE, false);
     }
-    let accepted = || state.iter().filter(|(key, _)| otel_accepts_key(key));
-    let left_out = accepted().count() != state.len();
-    match OtelTraceState::from_key_value(accepted()) {
+    let mut left_out = false;
+    let accepted = members.iter().copied().filter(|(key, _)| {
+        let accepted = otel_accepts_key(key);
+        left_out |= !accepted;
+        accepted
+    });
+    match OtelTraceState::from_key_value(accepted) {
         Ok(otel) => (otel, left_out),
         // Not expected (the filter mirrors OpenTelemetry's rules); if it happens, the whole
         // list still travels through the context.
@@ -447,11 +476,15 @@ impl TextMapPropagator for TraceContextPropagator {
         let Some(traceparent) = Self::extract_traceparent(extractor) else {
             return cx.clone();
         };
-        let tracestate = extractor
-            .get_all(TRACESTATE)
-            .and_then(|fields| TraceState::parse_all(fields).ok())
-            .unwrap_or_default();
-        let (otel_state, left_out) = to_otel(&tracestate);
+        let fields = extractor.get_all(TRACESTATE).unwrap_or_default();
+        let mut members = [("", ""); MAX_MEMBERS];
+        let count = if fields.is_empty() {
+            0
+        } else {
+            received_members(&fields, &mut members)
+        };
+        let members = &members[..count];
+        let (otel_state, left_out) = to_otel(members);
         let span_context = remote_span_context(&traceparent, otel_state);
         let trace_id = span_context.trace_id();
         let cx = cx.with_remote_span_context(span_context);
@@ -464,7 +497,13 @@ impl TextMapPropagator for TraceContextPropagator {
             cx.with_value(Upstream {
                 trace_id,
                 random: traceparent.is_random(),
-                tracestate: left_out.then_some(tracestate),
+                tracestate: left_out.then(|| {
+                    let mut whole = TraceState::with_capacity(fields.iter().map(|f| f.len()).sum());
+                    for (key, value) in members {
+                        whole.push_if_valid(key, value);
+                    }
+                    whole
+                }),
             })
         } else {
             cx

@@ -234,84 +234,19 @@ impl TraceState {
     /// Appends the members of one field; `seen` counts members across fields, duplicates
     /// included, so that the 32-member limit applies to the header as received.
     fn parse_field(&mut self, field: &str, seen: &mut usize) -> Result<(), ParseError> {
-        let bytes = field.as_bytes();
-        let fail = |kind, at| Err(ParseError::new(kind, at));
         // The encoded form is never longer than the input, nor than 32 full members.
         self.header.reserve(
-            bytes
+            field
                 .len()
                 .min(MAX_MEMBERS * (MAX_KEY_LEN + 1 + MAX_VALUE_LEN + 1)),
         );
-        let mut pos = 0;
-        loop {
-            while pos < bytes.len() && is_ows(bytes[pos]) {
-                pos += 1;
-            }
-            if pos == bytes.len() {
-                return Ok(());
-            }
-            if bytes[pos] == b',' {
-                pos += 1; // an empty or whitespace-only member
-                continue;
-            }
-            *seen += 1;
-            if *seen > MAX_MEMBERS {
-                return fail(ParseErrorKind::TooManyMembers, pos);
-            }
-
-            let key_start = pos;
-            if !has_class(bytes[pos], KEY_FIRST) {
-                return fail(ParseErrorKind::Key, pos);
-            }
-            pos += 1;
-            while pos < bytes.len() && has_class(bytes[pos], KEY_CHAR) {
-                pos += 1;
-            }
-            let key_end = pos;
-            if pos == bytes.len() || bytes[pos] != b'=' {
-                // Either the member has no '=' at all, or the key holds a character it may not.
-                let rest = &bytes[pos..];
-                let member_end = rest.iter().position(|&b| b == b',').unwrap_or(rest.len());
-                return if rest[..member_end].contains(&b'=') {
-                    fail(ParseErrorKind::Key, pos)
-                } else {
-                    fail(ParseErrorKind::Member, key_start)
-                };
-            }
-            if key_end - key_start > MAX_KEY_LEN {
-                return fail(ParseErrorKind::Key, key_start);
-            }
-
-            pos += 1; // '='
-            let value_start = pos;
-            while pos < bytes.len() && has_class(bytes[pos], VALUE_CHAR) {
-                pos += 1;
-            }
-            // Trailing spaces are optional whitespace, not part of the value.
-            let mut value_end = pos;
-            while value_end > value_start && bytes[value_end - 1] == b' ' {
-                value_end -= 1;
-            }
-            if value_end == value_start || value_end - value_start > MAX_VALUE_LEN {
-                return fail(ParseErrorKind::Value, value_start);
-            }
-            // The value may only be followed by optional whitespace, then a comma or the end.
-            let value_run_end = pos;
-            while pos < bytes.len() && is_ows(bytes[pos]) {
-                pos += 1;
-            }
-            if pos < bytes.len() {
-                if bytes[pos] != b',' {
-                    return fail(ParseErrorKind::Value, value_run_end);
-                }
-                pos += 1;
-            }
-            // Slicing at these offsets is sound: every byte checked above is ASCII.
-            self.push_member_unless_duplicate(&field[key_start..value_end], key_end - key_start);
-        }
+        scan_field(field, seen, |member, key_len| {
+            self.push_member_unless_duplicate(member, key_len);
+        })
     }
 
     /// An empty tracestate whose buffer holds `capacity` bytes before it grows.
+    #[cfg(feature = "opentelemetry")]
     pub(crate) fn with_capacity(capacity: usize) -> Self {
         Self {
             header: String::with_capacity(capacity),
@@ -321,6 +256,7 @@ impl TraceState {
 
     /// Appends a member on the right if it is valid, its key is new and the list is not full;
     /// returns whether it was added. For adapters that build a header from another list.
+    #[cfg(feature = "opentelemetry")]
     pub(crate) fn push_if_valid(&mut self, key: &str, value: &str) -> bool {
         let addable = usize::from(self.len) < MAX_MEMBERS
             && validate_key(key).is_ok()
@@ -690,6 +626,89 @@ fn validate_value(value: &str) -> Result<(), ParseError> {
         Ok(())
     } else {
         Err(ParseError::new(ParseErrorKind::Value, 0))
+    }
+}
+
+/// Validates the members of one tracestate field and hands each valid member to
+/// `on_member` as `key=value` with the length of its key, duplicates included; `seen` counts
+/// members across fields so that the 32-member limit applies to the header as received.
+///
+/// The one place the list grammar is read: [`TraceState::parse_all`] copies what it is given,
+/// adapters that only need to look at the members borrow them and allocate nothing. On an
+/// error, members already handed over must be discarded with the rest of the header.
+pub(crate) fn scan_field<'a>(
+    field: &'a str,
+    seen: &mut usize,
+    mut on_member: impl FnMut(&'a str, usize),
+) -> Result<(), ParseError> {
+    let bytes = field.as_bytes();
+    let fail = |kind, at| Err(ParseError::new(kind, at));
+    let mut pos = 0;
+    loop {
+        while pos < bytes.len() && is_ows(bytes[pos]) {
+            pos += 1;
+        }
+        if pos == bytes.len() {
+            return Ok(());
+        }
+        if bytes[pos] == b',' {
+            pos += 1; // an empty or whitespace-only member
+            continue;
+        }
+        *seen += 1;
+        if *seen > MAX_MEMBERS {
+            return fail(ParseErrorKind::TooManyMembers, pos);
+        }
+
+        let key_start = pos;
+        if !has_class(bytes[pos], KEY_FIRST) {
+            return fail(ParseErrorKind::Key, pos);
+        }
+        pos += 1;
+        while pos < bytes.len() && has_class(bytes[pos], KEY_CHAR) {
+            pos += 1;
+        }
+        let key_end = pos;
+        if pos == bytes.len() || bytes[pos] != b'=' {
+            // Either the member has no '=' at all, or the key holds a character it may not.
+            let rest = &bytes[pos..];
+            let member_end = rest.iter().position(|&b| b == b',').unwrap_or(rest.len());
+            return if rest[..member_end].contains(&b'=') {
+                fail(ParseErrorKind::Key, pos)
+            } else {
+                fail(ParseErrorKind::Member, key_start)
+            };
+        }
+        if key_end - key_start > MAX_KEY_LEN {
+            return fail(ParseErrorKind::Key, key_start);
+        }
+
+        pos += 1; // '='
+        let value_start = pos;
+        while pos < bytes.len() && has_class(bytes[pos], VALUE_CHAR) {
+            pos += 1;
+        }
+        // Trailing spaces are optional whitespace, not part of the value.
+        let mut value_end = pos;
+        while value_end > value_start && bytes[value_end - 1] == b' ' {
+            value_end -= 1;
+        }
+        if value_end == value_start || value_end - value_start > MAX_VALUE_LEN {
+            return fail(ParseErrorKind::Value, value_start);
+        }
+        // The value may only be followed by optional whitespace, then a comma or the end.
+        let value_run_end = pos;
+        while pos < bytes.len() && is_ows(bytes[pos]) {
+            pos += 1;
+        }
+        if pos < bytes.len() {
+            if bytes[pos] != b',' {
+                return fail(ParseErrorKind::Value, value_run_end);
+            }
+            pos += 1;
+        }
+        // Slicing at these offsets is sound: every byte checked above is ASCII.
+        on_member(&field[key_start..value_end], key_end - key_start);
     }
 }
 
