@@ -83,15 +83,18 @@ fn fields() -> &'static [String; 2] {
 ///
 /// # Deliberate differences from the stock propagator
 ///
-/// Each is a test in `tests/propagator.rs`.
-/// - Keeps the random flag (`-03` stays `-03`); stock drops it (`-01`).
-/// - Rejects what the spec rejects and stock accepts: version `00` with trailing data after
-///   a dash, two `traceparent` values, a higher version whose flags are not followed by `-`.
-/// - Drops an invalid tracestate member's whole header only if the spec allows it; keeps
-///   valid Level 2 keys that stock drops (with the whole header).
-/// - Never sends an empty `tracestate` header; stock sends `tracestate: ` when there is
-///   nothing to say.
-/// - Cuts `tracestate` to 512 characters by whole members; stock sends any length.
+/// Everywhere else both give the same span context and the same headers. Each difference
+/// is a test in `tests/propagator.rs`:
+/// - The random flag is kept: `-03` stays `-03`; stock sends `-01`.
+/// - Malformed `traceparent` values that stock accepts are rejected: version `00` followed
+///   by `-`, a 31-digit trace-id, a `+` sign before an id, a trailing newline.
+/// - Two `traceparent` values make the header invalid; stock reads the first.
+/// - No empty `tracestate` header is sent; stock sends `tracestate: `.
+/// - Valid Level 2 keys (`a@b@c`) are kept; stock discards the whole `tracestate`.
+/// - A `tracestate` with a value that breaks the grammar (a tab) or with more than 32
+///   members is discarded whole; stock forwards the tab, and keeps the first 32 members.
+/// - A repeated key keeps its left-most member; stock forwards both.
+/// - `tracestate` is cut to 512 characters by whole members; stock sends any length.
 ///
 /// # Examples
 ///

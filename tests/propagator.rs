@@ -258,6 +258,8 @@ fn two_traceparent_values_are_invalid() {
     let tp = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
     let carrier = MultiMap(vec![("traceparent", tp), ("traceparent", tp)]);
     assert!(!propagator.extract(&carrier).has_active_span());
+    // A deliberate difference: the stock propagator reads the first value.
+    assert!(StockPropagator::new().extract(&carrier).has_active_span());
 }
 
 #[test]
