@@ -65,6 +65,10 @@ pub enum ParseErrorKind {
     /// A tracestate value breaks the grammar: 1 to 256 printable ASCII characters other than
     /// `,` and `=`, not ending with a space.
     Value,
+    /// An OpenTelemetry sampling threshold (`th`) is not 1 to 14 lowercase hex digits.
+    Threshold,
+    /// An OpenTelemetry randomness value (`rv`) is not exactly 14 lowercase hex digits.
+    Randomness,
 }
 
 impl ParseError {
@@ -132,6 +136,8 @@ impl ParseErrorKind {
             Self::Value => {
                 "invalid tracestate value: expected 1 to 256 printable ASCII characters except ',' and '=', not ending in a space"
             }
+            Self::Threshold => "invalid sampling threshold: expected 1 to 14 lowercase hex digits",
+            Self::Randomness => "invalid randomness value: expected exactly 14 lowercase hex digits",
         }
     }
 }

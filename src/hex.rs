@@ -85,6 +85,13 @@ fn decode_word(digits: u64) -> (u32, u64) {
     (packed as u32, invalid)
 }
 
+/// The value of one lowercase hex digit, or `None` for any other byte.
+#[inline]
+pub(crate) fn digit(byte: u8) -> Option<u8> {
+    let value = DECODE[usize::from(byte)];
+    (value != INVALID).then_some(value)
+}
+
 /// Writes `bytes` as lowercase hex into `out`, which must be exactly twice as long.
 #[inline]
 pub(crate) fn encode(bytes: &[u8], out: &mut [u8]) {

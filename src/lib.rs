@@ -66,6 +66,7 @@
 mod error;
 mod hex;
 mod id;
+pub mod probability;
 #[cfg(feature = "opentelemetry")]
 mod propagator;
 mod server_timing;
