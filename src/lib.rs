@@ -27,9 +27,22 @@
 //!   `TextMapPropagator` for W3C Trace Context, that keeps the Level 2 random flag and every
 //!   valid tracestate member.
 //!
+//! - [`sampler`] (feature `sampler`): head samplers for `opentelemetry_sdk` that honour the
+//!   random flag and write OpenTelemetry's consistent-probability threshold: `ParentBased`,
+//!   `Probability`, `ParentThreshold`, rate limiting, adaptive rates, and configuration from
+//!   `OTEL_TRACES_SAMPLER`. Its module docs are a guide to sampling.
+//! - [`probability`]: the `th` and `rv` values of consistent probability sampling, as plain
+//!   data (no OpenTelemetry types).
+//!
 //! ```
-//! # #[cfg(feature = "opentelemetry")]
+//! # #[cfg(feature = "sampler")] {
 //! opentelemetry::global::set_text_map_propagator(tctx::TraceContextPropagator::new());
+//! let provider = opentelemetry_sdk::trace::SdkTracerProvider::builder()
+//!     .with_sampler(tctx::sampler::ParentThreshold::new(tctx::sampler::Probability::new(0.1)?))
+//!     .build();
+//! # let _ = provider;
+//! # }
+//! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
 //! # Producer and consumer
@@ -63,16 +76,22 @@
 //! a tracestate with more than 32 members or any invalid member whole, and keeps the
 //! left-most of repeated keys (see [`TraceState`]).
 
+#[cfg(feature = "sampler")]
+mod env;
 mod error;
 mod hex;
 mod id;
 pub mod probability;
 #[cfg(feature = "opentelemetry")]
 mod propagator;
+#[cfg(feature = "sampler")]
+pub mod sampler;
 mod server_timing;
 mod traceparent;
 mod tracestate;
 
+#[cfg(feature = "sampler")]
+pub use env::{propagator_from_env, propagator_from_env_var};
 pub use error::{ParseError, ParseErrorKind};
 pub use id::{SpanId, TraceId};
 #[cfg(feature = "opentelemetry")]
@@ -85,5 +104,5 @@ pub use tracestate::{
 
 // The README's examples are compiled and run as doctests, so they cannot go stale.
 #[doc = include_str!("../README.md")]
-#[cfg(all(doctest, feature = "opentelemetry"))]
+#[cfg(all(doctest, feature = "sampler"))]
 pub struct ReadmeDoctests;

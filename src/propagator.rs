@@ -148,7 +148,9 @@ struct Upstream {
     trace_id: OtelTraceId,
     random: bool,
     /// The whole received list, set only when some member is missing from the span context.
-    tracestate: Option<TraceState>,
+    /// Boxed: the marker is cloned into an `Arc` on every extract that needs it, and most
+    /// have no tracestate to keep.
+    tracestate: Option<Box<TraceState>>,
 }
 
 impl TraceContextPropagator {
@@ -202,7 +204,7 @@ impl TraceContextPropagator {
         let trace_id = TraceId::from_bytes(span_context.trace_id().to_bytes())?;
         let span_id = SpanId::from_bytes(span_context.span_id().to_bytes())?;
         let mut flags = span_context.trace_flags().to_u8() & FLAG_SAMPLED;
-        if self.random_flag(span_context, upstream_of(cx, span_context)) {
+        if trace_id_is_random(cx, span_context, self.random_trace_ids) {
             flags |= FLAG_RANDOM;
         }
         Some(Traceparent::new(trace_id, span_id, flags))
@@ -265,16 +267,6 @@ impl TraceContextPropagator {
         Some(remote_span_context(&traceparent, OtelTraceState::NONE))
     }
 
-    fn random_flag(&self, span_context: &SpanContext, upstream: Option<&Upstream>) -> bool {
-        match upstream {
-            Some(upstream) => upstream.random,
-            None => {
-                span_context.trace_flags().to_u8() & FLAG_RANDOM != 0
-                    || (self.random_trace_ids && !span_context.is_remote())
-            }
-        }
-    }
-
     /// The outgoing `tracestate`, or `None` when it would be empty. One allocation: the
     /// returned `String` is the buffer the members were written into.
     fn tracestate_header(
@@ -305,6 +297,26 @@ impl TraceContextPropagator {
             state.truncate(self.max_tracestate_len);
         }
         (!state.is_empty()).then(|| state.into_string())
+    }
+}
+
+/// Whether the right-most 7 bytes of `span_context`'s trace-id are random, so its outgoing
+/// `traceparent` carries the random flag and samplers may compare them with a threshold.
+///
+/// The one rule for both: what extract learned from upstream wins (the SDK resets the flags of
+/// dropped spans); then the span context's own random flag; then, for a trace that was not
+/// received by this propagator, `random_trace_ids` (the trace started here).
+pub(crate) fn trace_id_is_random(
+    cx: &Context,
+    span_context: &SpanContext,
+    random_trace_ids: bool,
+) -> bool {
+    match upstream_of(cx, span_context) {
+        Some(upstream) => upstream.random,
+        None => {
+            span_context.trace_flags().to_u8() & FLAG_RANDOM != 0
+                || (random_trace_ids && !span_context.is_remote())
+        }
     }
 }
 
@@ -469,7 +481,7 @@ impl TextMapPropagator for TraceContextPropagator {
         let mut buf = [0u8; Traceparent::ENCODED_LEN];
         injector.set(TRACEPARENT, traceparent.encode(&mut buf).to_owned());
 
-        let received = upstream_of(cx, span_context).and_then(|up| up.tracestate.as_ref());
+        let received = upstream_of(cx, span_context).and_then(|up| up.tracestate.as_deref());
         if let Some(header) = self.tracestate_header(span_context.trace_state(), received) {
             injector.set(TRACESTATE, header);
         }
@@ -505,7 +517,7 @@ impl TextMapPropagator for TraceContextPropagator {
                     for (key, value) in members {
                         whole.push_if_valid(key, value);
                     }
-                    whole
+                    Box::new(whole)
                 }),
             })
         } else {

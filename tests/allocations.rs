@@ -235,6 +235,94 @@ mod propagator {
     }
 }
 
+/// Samplers allocate nothing when the tracestate is empty and stays so, and no more than
+/// the clone the SDK's own samplers make when it is not empty and does not change.
+#[cfg(feature = "sampler")]
+mod sampler {
+    use std::hint::black_box;
+
+    use opentelemetry::trace::{
+        SpanContext, SpanId, SpanKind, TraceContextExt, TraceFlags, TraceId, TraceState,
+    };
+    use opentelemetry::Context;
+    use opentelemetry_sdk::trace::{Sampler, SamplingDecision, ShouldSample};
+    use tctx::sampler::{AlwaysOn, ParentBased, ParentThreshold, Probability};
+
+    use super::allocations;
+
+    /// Randomness 0x0e92..: dropped at 0.1. Randomness 0xfe92..: sampled.
+    const LOW: u128 = 0x4bf9_2f35_77b3_4da6_a30e_929d_0e0e_4736;
+    const HIGH: u128 = 0x4bf9_2f35_77b3_4da6_a3fe_929d_0e0e_4736;
+
+    fn remote(trace_id: u128, state: TraceState) -> Context {
+        Context::new().with_remote_span_context(SpanContext::new(
+            TraceId::from(trace_id),
+            SpanId::from(1),
+            TraceFlags::new(3),
+            true,
+            state,
+        ))
+    }
+
+    fn count(sampler: &dyn ShouldSample, cx: &Context, trace_id: u128) -> (SamplingDecision, u64) {
+        let (result, count) = allocations(|| {
+            sampler.should_sample(
+                Some(black_box(cx)),
+                TraceId::from(trace_id),
+                "span",
+                &SpanKind::Internal,
+                &[],
+                &[],
+            )
+        });
+        (result.decision, count)
+    }
+
+    pub(super) fn unchanged_tracestates_cost_no_more_than_the_sdk() {
+        let probability = Probability::new(0.1).unwrap();
+        let parent_threshold = ParentThreshold::new(probability.clone());
+        let parent_based = ParentBased::new(AlwaysOn);
+        let sdk = Sampler::ParentBased(Box::new(Sampler::AlwaysOn));
+        let root = Context::new();
+        let empty = remote(HIGH, TraceState::NONE);
+
+        assert_eq!(count(&probability, &root, LOW), (SamplingDecision::Drop, 0));
+        assert_eq!(
+            count(&parent_threshold, &empty, HIGH),
+            (SamplingDecision::RecordAndSample, 0)
+        );
+        assert_eq!(
+            count(&parent_based, &empty, HIGH),
+            (SamplingDecision::RecordAndSample, 0)
+        );
+        assert_eq!(
+            count(&sdk, &empty, HIGH),
+            (SamplingDecision::RecordAndSample, 0)
+        );
+
+        // Eight members with the sampler's own threshold: the one clone the result needs.
+        let members: Vec<(String, String)> = (0..7)
+            .map(|i| (format!("vendor{i}"), "00f067aa0ba902b7".to_owned()))
+            .chain([("ot".to_owned(), "th:e666".to_owned())])
+            .collect();
+        let state = TraceState::from_key_value(members).unwrap();
+        let (_, clone) = allocations(|| black_box(&state).clone());
+        let eight = remote(HIGH, state);
+        let (_, sdk_count) = count(&sdk, &eight, HIGH);
+        assert_eq!(sdk_count, clone);
+        for sampler in [
+            &probability as &dyn ShouldSample,
+            &parent_threshold,
+            &parent_based,
+        ] {
+            assert_eq!(
+                count(sampler, &eight, HIGH),
+                (SamplingDecision::RecordAndSample, clone)
+            );
+        }
+    }
+}
+
 #[test]
 fn hot_paths_allocate_as_promised() {
     let _profiler = dhat::Profiler::builder().testing().build();
@@ -251,4 +339,6 @@ fn hot_paths_allocate_as_promised() {
         propagator::inject_allocates_one_string_per_header();
         propagator::fields_allocate_nothing();
     }
+    #[cfg(feature = "sampler")]
+    sampler::unchanged_tracestates_cost_no_more_than_the_sdk();
 }

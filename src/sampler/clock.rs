@@ -1,0 +1,127 @@
+//! Time for the samplers that count spans per second, injectable so tests and simulations
+//! need no sleeps.
+
+use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
+
+/// A source of time for [`RateLimiter`](super::RateLimiter) and [`Adaptive`](super::Adaptive):
+/// the time elapsed since an origin the clock chooses. It may jump forwards, and samplers
+/// stay correct if it steps backwards.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use tctx::sampler::{Clock, ManualClock};
+///
+/// let clock = ManualClock::new();
+/// clock.advance(Duration::from_millis(1500));
+/// assert_eq!(clock.now(), Duration::from_millis(1500));
+/// ```
+pub trait Clock: Send + Sync + fmt::Debug {
+    /// The time elapsed since this clock's origin.
+    fn now(&self) -> Duration;
+}
+
+/// The default clock: `std::time::Instant`, monotonic, measured from the first time any
+/// `MonotonicClock` was read in this process.
+///
+/// # Examples
+///
+/// ```
+/// use tctx::sampler::{Clock, MonotonicClock};
+///
+/// let (a, b) = (MonotonicClock.now(), MonotonicClock.now());
+/// assert!(b >= a);
+/// ```
+#[derive(Debug, Clone, Copy, Default)]
+pub struct MonotonicClock;
+
+impl Clock for MonotonicClock {
+    fn now(&self) -> Duration {
+        static ORIGIN: OnceLock<Instant> = OnceLock::new();
+        ORIGIN.get_or_init(Instant::now).elapsed()
+    }
+}
+
+/// A clock that moves only when told to: for tests and simulations. Clones share the time.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use tctx::sampler::{Clock, ManualClock};
+///
+/// let clock = ManualClock::new();
+/// let shared = clock.clone();
+/// clock.set(Duration::from_secs(10));
+/// shared.set(Duration::from_secs(9)); // a clock may step backwards
+/// assert_eq!(clock.now(), Duration::from_secs(9));
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct ManualClock {
+    nanos: Arc<AtomicU64>,
+}
+
+impl ManualClock {
+    /// A clock at time zero.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tctx::sampler::{Clock, ManualClock};
+    ///
+    /// assert_eq!(ManualClock::new().now().as_nanos(), 0);
+    /// ```
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sets the time (saturating at about 584 years).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use tctx::sampler::{Clock, ManualClock};
+    ///
+    /// let clock = ManualClock::new();
+    /// clock.set(Duration::from_secs(3));
+    /// assert_eq!(clock.now(), Duration::from_secs(3));
+    /// ```
+    pub fn set(&self, now: Duration) {
+        let nanos = u64::try_from(now.as_nanos()).unwrap_or(u64::MAX);
+        self.nanos.store(nanos, Ordering::Relaxed);
+    }
+
+    /// Moves the time forwards by `step`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use tctx::sampler::{Clock, ManualClock};
+    ///
+    /// let clock = ManualClock::new();
+    /// clock.advance(Duration::from_millis(250));
+    /// clock.advance(Duration::from_millis(250));
+    /// assert_eq!(clock.now(), Duration::from_millis(500));
+    /// ```
+    pub fn advance(&self, step: Duration) {
+        let step = u64::try_from(step.as_nanos()).unwrap_or(u64::MAX);
+        let _ = self
+            .nanos
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |now| {
+                Some(now.saturating_add(step))
+            });
+    }
+}
+
+impl Clock for ManualClock {
+    fn now(&self) -> Duration {
+        Duration::from_nanos(self.nanos.load(Ordering::Relaxed))
+    }
+}
