@@ -6,8 +6,8 @@
 //! span, and the sampling probability is `(2^56 - T) / 2^56`. This module is plain data like
 //! the rest of the codec; the samplers in `tctx::sampler` apply it to OpenTelemetry spans.
 //!
-//! Specifications: "TraceState: Probability Sampling" (`trace/tracestate-probability-sampling.md`)
-//! and "TraceState Handling" (`trace/tracestate-handling.md`) of OpenTelemetry.
+//! Specifications: "`TraceState`: Probability Sampling" (`trace/tracestate-probability-sampling.md`)
+//! and "`TraceState` Handling" (`trace/tracestate-handling.md`) of OpenTelemetry.
 //!
 //! # Examples
 //!
@@ -41,6 +41,7 @@ use crate::TraceId;
 pub const MAX_ADJUSTED_COUNT: u64 = 1 << 56;
 
 /// The smallest sampling probability OpenTelemetry defines: 2^-56.
+#[allow(clippy::cast_precision_loss)] // 2^56 is exact in an f64
 pub const MIN_PROBABILITY: f64 = 1.0 / MAX_ADJUSTED_COUNT as f64;
 
 /// The number of hexadecimal digits of a threshold that the specification recommends by
@@ -188,13 +189,15 @@ impl Threshold {
     /// ```
     pub fn with_precision(probability: f64, precision: u32) -> Result<Self, ProbabilityError> {
         check_probability(probability)?;
+        // Exactly one: the specification's special case.
+        #[allow(clippy::float_cmp)]
         if probability == 1.0 {
             return Ok(Self::SAMPLE_ALL);
         }
         // The specification's Python, step for step: raise the precision by the number of
         // leading `f` digits, then round 1 + (1 - p) at that hex digit and read the digits of
         // its mantissa, which are those of the rejection probability.
-        let precision = precision.min(12) as i32;
+        let precision = i32::try_from(precision.min(12)).unwrap_or(12);
         let precision = (precision + (-frexp_exponent(probability)).div_euclid(4)).clamp(1, 12);
         let rejection = (2.0 - probability) + 0.5 * 16f64.powi(-precision);
         let mantissa = if rejection >= 2.0 {
@@ -202,7 +205,7 @@ impl Threshold {
         } else {
             rejection.to_bits() & 0x000f_ffff_ffff_ffff
         };
-        let kept_bits = 4 * precision as u32;
+        let kept_bits = 4 * precision.unsigned_abs();
         Ok(Self((mantissa >> (52 - kept_bits)) << (56 - kept_bits)))
     }
 
@@ -395,7 +398,7 @@ impl Randomness {
     }
 
     /// A new random value, for a root span whose trace-id is not random (an explicit
-    /// randomness value, "Root samplers set explicit randomness for non-random TraceIDs").
+    /// randomness value, "Root samplers set explicit randomness for non-random `TraceIDs`").
     ///
     /// # Examples
     ///
@@ -637,6 +640,10 @@ impl<'a> OtValue<'a> {
     /// then the other sub-keys in their order. Borrowed when nothing changes (same threshold
     /// already there, or none to erase), so callers can skip rebuilding the tracestate.
     ///
+    /// Members that break the grammar of "`TraceState` Handling" (`key:value`, a key of `a-z`
+    /// then `a-z0-9`, a value of `A-Za-z0-9._-`) are dropped from a rewritten value: they mean
+    /// nothing, and could turn into something (`rv:… ` with a trailing space) once moved.
+    ///
     /// An empty result means the `ot` member should be removed. If setting the threshold
     /// would make the value longer than 256 characters, the threshold is erased instead: a
     /// sampled span with no `th` has an unknown probability, which is the truth here.
@@ -666,7 +673,7 @@ impl<'a> OtValue<'a> {
         let others = || {
             self.value
                 .split(';')
-                .filter(|member| !member.is_empty() && !member.starts_with("th:"))
+                .filter(|member| !member.starts_with("th:") && is_well_formed(member))
         };
         let mut out = String::with_capacity(self.value.len() + 3 + DIGITS);
         if let Some(th) = threshold {
@@ -679,8 +686,6 @@ impl<'a> OtValue<'a> {
             }
             out.push_str(member);
         }
-        // A tracestate value may not end in a space; a kept member might, once th is gone.
-        out.truncate(out.trim_end_matches(' ').len());
         if out.len() > MAX_OT_VALUE_LEN {
             return self.with_threshold(None);
         }
@@ -694,6 +699,20 @@ impl<'a> OtValue<'a> {
             .count()
             == 1
     }
+}
+
+/// `key ":" value` of "`TraceState` Handling": `lcalpha *(lcalpha / DIGIT)`, then
+/// `*(ucalpha / lcalpha / DIGIT / "." / "_" / "-")`.
+fn is_well_formed(member: &str) -> bool {
+    let Some((key, value)) = member.split_once(':') else {
+        return false;
+    };
+    let mut key_bytes = key.bytes();
+    key_bytes.next().is_some_and(|b| b.is_ascii_lowercase())
+        && key_bytes.all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
 }
 
 #[cfg(test)]

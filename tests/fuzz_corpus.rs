@@ -36,3 +36,8 @@ fn server_timing_corpus_round_trips() {
 fn tracestate_corpus_matches_the_model_and_round_trips() {
     replay("tracestate", fuzz_checks::check_tracestate);
 }
+
+#[test]
+fn ot_value_corpus_matches_the_model() {
+    replay("ot_value", fuzz_checks::check_ot_value);
+}

@@ -249,3 +249,84 @@ pub fn check_server_timing(data: &[u8]) {
         }
     }
 }
+
+/// "Sampling threshold value th" and "Explicit randomness value rv", read literally: the
+/// first `th:` and `rv:` members of the `;`-separated list, 1 to 14 (th) or exactly 14 (rv)
+/// lowercase hex digits, th extended with trailing zeros.
+fn ot_model(value: &str) -> (Option<u64>, Option<u64>) {
+    let hex = |s: &str, min: usize| -> Option<u64> {
+        let ok = (min..=14).contains(&s.len())
+            && s.chars()
+                .all(|c| c.is_ascii_digit() || ('a'..='f').contains(&c));
+        ok.then(|| u64::from_str_radix(&format!("{s:0<14}"), 16).ok())
+            .flatten()
+    };
+    let th = value
+        .split(';')
+        .find_map(|m| m.strip_prefix("th:"))
+        .and_then(|s| hex(s, 1));
+    let rv = value
+        .split(';')
+        .find_map(|m| m.strip_prefix("rv:"))
+        .and_then(|s| hex(s, 14));
+    (th, rv)
+}
+
+/// Reads `data` as an `ot` tracestate value, checks `th` and `rv` against the model, and checks
+/// that rewriting the threshold keeps every other member, in order, and stays within 256
+/// characters.
+pub fn check_ot_value(data: &[u8]) {
+    use tctx::probability::{OtValue, Threshold};
+
+    let Ok(value) = std::str::from_utf8(data) else {
+        return;
+    };
+    let ot = OtValue::parse(value);
+    let (th, rv) = ot_model(value);
+    assert_eq!(ot.threshold().map(Threshold::bits), th, "th of {value:?}");
+    assert_eq!(
+        ot.randomness().map(tctx::probability::Randomness::bits),
+        rv,
+        "rv of {value:?}"
+    );
+
+    // The threshold each prefix byte names, so inputs steer it too.
+    let bits = data
+        .iter()
+        .take(7)
+        .fold(0u64, |acc, &b| acc << 8 | u64::from(b));
+    let new = Threshold::from_bits(bits).expect("7 bytes are 56 bits");
+    // The model of a well-formed sub-key: "TraceState Handling", `key ":" value`.
+    let well_formed = |m: &str| {
+        m.split_once(':').is_some_and(|(k, v)| {
+            k.chars().next().is_some_and(|c| c.is_ascii_lowercase())
+                && k.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+                && v.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || ".-_".contains(c))
+        })
+    };
+    let others: Vec<&str> = value
+        .split(';')
+        .filter(|m| !m.starts_with("th:") && well_formed(m))
+        .collect();
+    for threshold in [Some(new), None] {
+        let out = ot.with_threshold(threshold);
+        let reread = OtValue::parse(&out);
+        if out == value {
+            continue; // unchanged: borrowed as it was
+        }
+        assert!(out.len() <= 256.max(value.len()), "{out:?} grew past 256");
+        // The other members, in order, after the new th (a value may not end in a space).
+        let body = match out.strip_prefix("th:") {
+            Some(rest) => rest.split_once(';').map_or("", |(_, body)| body),
+            None => &out,
+        };
+        assert_eq!(body, others.join(";"), "members of {value:?}");
+        match threshold {
+            Some(th) if out.starts_with("th:") => assert_eq!(reread.threshold(), Some(th)),
+            _ => assert!(!out.split(';').any(|m| m.starts_with("th:")), "{out:?}"),
+        }
+        assert_eq!(reread.randomness(), ot.randomness());
+    }
+}
