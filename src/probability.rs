@@ -554,8 +554,9 @@ pub struct OtValue<'a> {
 }
 
 impl<'a> OtValue<'a> {
-    /// Finds `th` and `rv` in an `ot` value. The first occurrence of each counts (keys
-    /// "MUST be unique"). Never fails and never allocates.
+    /// Finds `th` and `rv` in an `ot` value. The first well-formed member with each key counts
+    /// (keys "MUST be unique"); its value must then be a valid threshold or randomness, or the
+    /// key counts as absent. Never fails and never allocates.
     ///
     /// # Examples
     ///
@@ -576,8 +577,15 @@ impl<'a> OtValue<'a> {
         };
         let (mut seen_th, mut seen_rv) = (false, false);
         for member in value.split(';') {
-            if let Some(th) = member.strip_prefix("th:") {
+            if member.starts_with("th:") {
                 ot.has_th = true;
+            }
+            // Only well-formed members count, the same ones a rewrite keeps: dropping a
+            // malformed `rv` must not bring a later one to light.
+            if !is_well_formed(member) {
+                continue;
+            }
+            if let Some(th) = member.strip_prefix("th:") {
                 if !seen_th {
                     seen_th = true;
                     ot.threshold = Threshold::parse(th).ok();
@@ -686,7 +694,9 @@ impl<'a> OtValue<'a> {
             }
             out.push_str(member);
         }
-        if out.len() > MAX_OT_VALUE_LEN {
+        // Erasing never makes a value longer, so this recurses at most once (an input already
+        // over the limit stays over it: it was not ours to shorten).
+        if threshold.is_some() && out.len() > MAX_OT_VALUE_LEN {
             return self.with_threshold(None);
         }
         Cow::Owned(out)

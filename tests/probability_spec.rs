@@ -240,6 +240,8 @@ fn ot_values_are_read_leniently() {
         ("",                       None, None,                        "empty"),
         (";;;",                    None, None,                        "empty members"),
         ("xth:8",                  None, None,                        "a key that ends in th"),
+        ("rv:6e[;rv:6e6d1a75832a2f", None, Some("6e6d1a75832a2f"),    "a malformed member does not count"),
+        ("rv:123;rv:6e6d1a75832a2f", None, None,                      "a well-formed but invalid rv does"),
     ];
     for (value, th, rv, reason) in cases {
         let ot = OtValue::parse(value);
@@ -300,6 +302,14 @@ fn the_ot_value_never_exceeds_256_characters() {
     assert_eq!(with_th.len(), 256);
     let out = OtValue::parse(&with_th).with_threshold(Threshold::from_bits(0xfd70a3d70a3d71));
     assert_eq!(out, format!("x:{}", "a".repeat(249)));
+}
+
+#[test]
+fn a_value_already_over_256_characters_is_not_a_loop() {
+    // Found by fuzzing: erasing th from an over-long value must not retry forever.
+    let long = format!("th:8;rv:{}", "X".repeat(300));
+    let out = OtValue::parse(&long).with_threshold(Threshold::from_bits(0));
+    assert_eq!(out, format!("rv:{}", "X".repeat(300)));
 }
 
 proptest! {

@@ -537,3 +537,35 @@ fn sdk_random_ids_are_random_in_the_right_most_seven_bytes() {
         .count();
     assert!((4_800..5_200).contains(&half), "{half}");
 }
+
+#[test]
+fn callers_who_sample_everything_are_capped() {
+    // "Security Considerations" (W3C Trace Context): a caller can set the sampled flag on
+    // every request. Honour it, but at most 10 a second (burst 10), over 5 simulated seconds
+    // of 1,000 requests a second; roots still go to their own sampler.
+    use std::time::Duration;
+    use tctx::sampler::{ManualClock, RateLimited, RateLimiter};
+
+    let clock = ManualClock::new();
+    let limiter = RateLimiter::new(10.0).unwrap().with_clock(clock.clone());
+    let sampler =
+        ParentBased::new(AlwaysOn).remote_parent_sampled(RateLimited::new(AlwaysOn, limiter));
+    let ids = random_trace_ids(5, 5_000);
+    let mut admitted = 0;
+    for (i, &id) in ids.iter().enumerate() {
+        clock.set(Duration::from_millis(i as u64));
+        let cx = parent(id, 1, true, "ot=th:0");
+        let result = decide(&sampler, Some(&cx), id);
+        if result.decision == SamplingDecision::RecordAndSample {
+            admitted += 1;
+            // A rate-limited span has no known probability: th is erased.
+            assert_eq!(ot(&result), None);
+        }
+        assert_eq!(
+            decide(&sampler, None, id).decision,
+            SamplingDecision::RecordAndSample
+        );
+    }
+    // 10 a second for 5 seconds, plus the burst of 10.
+    assert!((50..=60).contains(&admitted), "{admitted}");
+}

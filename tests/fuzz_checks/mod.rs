@@ -250,8 +250,19 @@ pub fn check_server_timing(data: &[u8]) {
     }
 }
 
+/// A well-formed sub-key of "`TraceState` Handling": `key ":" value`.
+fn ot_well_formed(member: &str) -> bool {
+    member.split_once(':').is_some_and(|(k, v)| {
+        k.chars().next().is_some_and(|c| c.is_ascii_lowercase())
+            && k.chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+            && v.chars()
+                .all(|c| c.is_ascii_alphanumeric() || ".-_".contains(c))
+    })
+}
+
 /// "Sampling threshold value th" and "Explicit randomness value rv", read literally: the
-/// first `th:` and `rv:` members of the `;`-separated list, 1 to 14 (th) or exactly 14 (rv)
+/// first well-formed `th:` and `rv:` members of the `;`-separated list, 1 to 14 (th) or exactly 14 (rv)
 /// lowercase hex digits, th extended with trailing zeros.
 fn ot_model(value: &str) -> (Option<u64>, Option<u64>) {
     let hex = |s: &str, min: usize| -> Option<u64> {
@@ -261,14 +272,14 @@ fn ot_model(value: &str) -> (Option<u64>, Option<u64>) {
         ok.then(|| u64::from_str_radix(&format!("{s:0<14}"), 16).ok())
             .flatten()
     };
-    let th = value
-        .split(';')
-        .find_map(|m| m.strip_prefix("th:"))
-        .and_then(|s| hex(s, 1));
-    let rv = value
-        .split(';')
-        .find_map(|m| m.strip_prefix("rv:"))
-        .and_then(|s| hex(s, 14));
+    let first = |key: &str| {
+        value
+            .split(';')
+            .filter(|m| ot_well_formed(m))
+            .find_map(|m| m.strip_prefix(key))
+    };
+    let th = first("th:").and_then(|s| hex(s, 1));
+    let rv = first("rv:").and_then(|s| hex(s, 14));
     (th, rv)
 }
 
