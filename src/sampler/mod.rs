@@ -234,12 +234,10 @@ impl ShouldSample for AlwaysOn {
         _attributes: &[KeyValue],
         _links: &[Link],
     ) -> SamplingResult {
-        with_parent(parent_context, |parent| {
-            result(
-                SamplingDecision::RecordAndSample,
-                parent_trace_state(parent),
-            )
-        })
+        result(
+            SamplingDecision::RecordAndSample,
+            passed_in_trace_state(parent_context),
+        )
     }
 }
 
@@ -253,9 +251,10 @@ impl ShouldSample for AlwaysOff {
         _attributes: &[KeyValue],
         _links: &[Link],
     ) -> SamplingResult {
-        with_parent(parent_context, |parent| {
-            result(SamplingDecision::Drop, parent_trace_state(parent))
-        })
+        result(
+            SamplingDecision::Drop,
+            passed_in_trace_state(parent_context),
+        )
     }
 }
 
@@ -286,6 +285,14 @@ pub(crate) fn with_parent<R>(
         }
         None => f(None),
     }
+}
+
+/// The tracestate of the context's span, valid or not, as the SDK's samplers return it. An
+/// invalid span context has an empty one, so no validity check is needed.
+fn passed_in_trace_state(parent_context: Option<&Context>) -> OtelTraceState {
+    parent_context.map_or_else(OtelTraceState::default, |cx| {
+        cx.span().span_context().trace_state().clone()
+    })
 }
 
 /// The tracestate a sampler returns when it changes nothing ("samplers SHOULD normally return
@@ -413,20 +420,21 @@ pub(crate) fn consistent_decision(
     result(decision, with_ot(trace_state, &ot, &new_ot))
 }
 
-/// `trace_state` with its `ot` member replaced by `new_ot` (removed when empty). When `new_ot`
-/// is the value `ot` already has, a clone of `trace_state`: nothing is rebuilt.
+/// `trace_state` with its `ot` member replaced by `new_ot` (removed when empty). A borrowed
+/// `new_ot` is, by the contract of [`OtValue::with_threshold`], the value `ot` already has:
+/// then `trace_state` is cloned, not rebuilt (and not even compared).
 pub(crate) fn with_ot(
     trace_state: &OtelTraceState,
     old: &OtValue<'_>,
-    new_ot: &str,
+    new_ot: &Cow<'_, str>,
 ) -> OtelTraceState {
-    if new_ot == old.as_str() {
+    if matches!(new_ot, Cow::Borrowed(_)) || **new_ot == *old.as_str() {
         return trace_state.clone();
     }
     let updated = if new_ot.is_empty() {
         trace_state.delete(OT_KEY)
     } else {
-        trace_state.insert(OT_KEY, new_ot)
+        trace_state.insert(OT_KEY, new_ot.as_ref())
     };
     // Both only fail for keys or values outside the grammar, which `ot` and its rewritten
     // value are not; keep the old state rather than lose the trace's members if they do.

@@ -34,11 +34,34 @@ use super::{delegate, with_parent, AlwaysOff, AlwaysOn, Delegate, SamplerDescrip
 /// ```
 #[derive(Clone)]
 pub struct ParentBased {
-    root: Delegate,
-    remote_parent_sampled: Delegate,
-    remote_parent_not_sampled: Delegate,
-    local_parent_sampled: Delegate,
-    local_parent_not_sampled: Delegate,
+    root: Branch,
+    remote_parent_sampled: Branch,
+    remote_parent_not_sampled: Branch,
+    local_parent_sampled: Branch,
+    local_parent_not_sampled: Branch,
+}
+
+/// A branch's sampler. The defaults are decided in place, without a virtual call: following
+/// the parent is the common case, and costs no more than the SDK's own `ParentBased`.
+#[derive(Clone)]
+enum Branch {
+    AlwaysOn,
+    AlwaysOff,
+    Delegate(Delegate),
+}
+
+impl Branch {
+    fn of(sampler: impl ShouldSample + SamplerDescription + 'static) -> Self {
+        Self::Delegate(delegate(sampler))
+    }
+
+    fn description(&self) -> String {
+        match self {
+            Self::AlwaysOn => AlwaysOn.description(),
+            Self::AlwaysOff => AlwaysOff.description(),
+            Self::Delegate(sampler) => sampler.description(),
+        }
+    }
 }
 
 impl ParentBased {
@@ -55,11 +78,11 @@ impl ParentBased {
     #[must_use]
     pub fn new(root: impl ShouldSample + SamplerDescription + 'static) -> Self {
         Self {
-            root: delegate(root),
-            remote_parent_sampled: delegate(AlwaysOn),
-            remote_parent_not_sampled: delegate(AlwaysOff),
-            local_parent_sampled: delegate(AlwaysOn),
-            local_parent_not_sampled: delegate(AlwaysOff),
+            root: Branch::of(root),
+            remote_parent_sampled: Branch::AlwaysOn,
+            remote_parent_not_sampled: Branch::AlwaysOff,
+            local_parent_sampled: Branch::AlwaysOn,
+            local_parent_not_sampled: Branch::AlwaysOff,
         }
     }
 
@@ -80,7 +103,7 @@ impl ParentBased {
         mut self,
         sampler: impl ShouldSample + SamplerDescription + 'static,
     ) -> Self {
-        self.remote_parent_sampled = delegate(sampler);
+        self.remote_parent_sampled = Branch::of(sampler);
         self
     }
 
@@ -101,7 +124,7 @@ impl ParentBased {
         mut self,
         sampler: impl ShouldSample + SamplerDescription + 'static,
     ) -> Self {
-        self.remote_parent_not_sampled = delegate(sampler);
+        self.remote_parent_not_sampled = Branch::of(sampler);
         self
     }
 
@@ -120,7 +143,7 @@ impl ParentBased {
         mut self,
         sampler: impl ShouldSample + SamplerDescription + 'static,
     ) -> Self {
-        self.local_parent_sampled = delegate(sampler);
+        self.local_parent_sampled = Branch::of(sampler);
         self
     }
 
@@ -139,7 +162,7 @@ impl ParentBased {
         mut self,
         sampler: impl ShouldSample + SamplerDescription + 'static,
     ) -> Self {
-        self.local_parent_not_sampled = delegate(sampler);
+        self.local_parent_not_sampled = Branch::of(sampler);
         self
     }
 }
@@ -163,7 +186,22 @@ impl ShouldSample for ParentBased {
                 (false, false) => &self.local_parent_not_sampled,
             },
         });
-        branch.should_sample(parent_context, trace_id, name, span_kind, attributes, links)
+        match branch {
+            Branch::AlwaysOn => {
+                AlwaysOn.should_sample(parent_context, trace_id, name, span_kind, attributes, links)
+            }
+            Branch::AlwaysOff => AlwaysOff.should_sample(
+                parent_context,
+                trace_id,
+                name,
+                span_kind,
+                attributes,
+                links,
+            ),
+            Branch::Delegate(sampler) => {
+                sampler.should_sample(parent_context, trace_id, name, span_kind, attributes, links)
+            }
+        }
     }
 }
 

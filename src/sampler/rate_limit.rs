@@ -1,6 +1,7 @@
 //! Rate limiting: `RateLimiter`, a lock-free token bucket, and `RateLimited`, a sampler that
 //! caps another sampler's sampled spans per second.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -416,7 +417,8 @@ impl ShouldSample for RateLimited {
         let erased = {
             let ot = ot_value(&inner.trace_state);
             let without_th = ot.with_threshold(None);
-            (without_th != ot.as_str()).then(|| with_ot(&inner.trace_state, &ot, &without_th))
+            matches!(without_th, Cow::Owned(_))
+                .then(|| with_ot(&inner.trace_state, &ot, &without_th))
         };
         let trace_state = erased.unwrap_or(inner.trace_state);
         SamplingResult {
