@@ -383,13 +383,20 @@ fn received_members<'a>(
 ) -> usize {
     let mut count = 0;
     let mut seen = 0;
+    // One bit per key digest: a key whose bit is clear is new without any comparison, so the
+    // duplicate check is linear for the common list without repeats.
+    let mut digests = 0u64;
     for field in fields {
         let scanned = scan_field(field, &mut seen, |member, key_len| {
             let (key, value) = (&member[..key_len], &member[key_len + 1..]);
+            let bit = key_digest(key);
+            let repeated =
+                digests & bit != 0 && members[..count].iter().any(|(k, _)| same_key(k, key));
             // `scan_field` stops at 32 members, so `count` stays in bounds.
-            if count < MAX_MEMBERS && !members[..count].iter().any(|(k, _)| *k == key) {
+            if count < MAX_MEMBERS && !repeated {
                 members[count] = (key, value);
                 count += 1;
+                digests |= bit;
             }
         });
         if scanned.is_err() {
@@ -397,6 +404,26 @@ fn received_members<'a>(
         }
     }
     count
+}
+
+/// One of 64 bits for `key`, from its length and last two bytes (where keys such as
+/// `vendor1` .. `vendor31` differ). Keys are never empty.
+fn key_digest(key: &str) -> u64 {
+    let bytes = key.as_bytes();
+    let last = u32::from(bytes[bytes.len() - 1]);
+    let before = u32::from(bytes[bytes.len().saturating_sub(2)]);
+    let digest = (bytes.len() as u32)
+        .wrapping_mul(7)
+        .wrapping_add(last)
+        .wrapping_add(before.wrapping_mul(10));
+    1 << (digest % 64)
+}
+
+/// Key equality for the duplicate check, which runs for every pair of members: distinct keys
+/// of equal length (`vendor1`, `vendor2`) mostly differ in their last byte, so compare that
+/// before calling `memcmp` (keys are never empty).
+fn same_key(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.as_bytes().last() == b.as_bytes().last() && a == b
 }
 
 /// The received members as OpenTelemetry can hold them, and whether some were left out.
