@@ -423,6 +423,8 @@ pub(crate) fn consistent_decision(
 /// `trace_state` with its `ot` member replaced by `new_ot` (removed when empty). A borrowed
 /// `new_ot` is, by the contract of [`OtValue::with_threshold`], the value `ot` already has:
 /// then `trace_state` is cloned, not rebuilt (and not even compared).
+// The variant of the `Cow` is the information: borrowed means unchanged.
+#[allow(clippy::ptr_arg)]
 pub(crate) fn with_ot(
     trace_state: &OtelTraceState,
     old: &OtValue<'_>,
