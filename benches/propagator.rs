@@ -206,7 +206,11 @@ fn inject(c: &mut Criterion) {
         let headers: Vec<(&str, String)> = {
             let mut written = Collect(Vec::new());
             tctx.inject_context(&ours, &mut written);
-            written.0.iter().map(|(k, v)| (fields_name(k), v.clone())).collect()
+            written
+                .0
+                .iter()
+                .map(|(k, v)| (fields_name(k), v.clone()))
+                .collect()
         };
         group.bench_function("hashmap/floor", |b| {
             b.iter(|| {
