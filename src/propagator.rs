@@ -15,7 +15,7 @@ use opentelemetry::trace::{
 use opentelemetry::Context;
 
 use crate::traceparent::{FLAG_RANDOM, FLAG_SAMPLED};
-use crate::tracestate::{scan_field, DEFAULT_MAX_HEADER_LEN, MAX_MEMBERS};
+use crate::tracestate::{is_valid_value, scan_field, DEFAULT_MAX_HEADER_LEN, MAX_MEMBERS};
 use crate::{SpanId, TraceId, TraceState, Traceparent};
 
 const TRACEPARENT: &str = "traceparent";
@@ -277,15 +277,12 @@ impl TraceContextPropagator {
         let state = match upstream {
             None if current.into_iter().len() == 0 => return None,
             None => {
-                let capacity = current
-                    .into_iter()
-                    .map(|(k, v)| k.len() + v.len() + 2)
-                    .sum();
-                let mut state = TraceState::with_capacity(capacity);
-                for (key, value) in current {
-                    state.push_if_valid(key, value);
+                let header = otel_header(current);
+                if header.len() <= self.max_tracestate_len {
+                    return (!header.is_empty()).then_some(header);
                 }
-                state
+                // Rare: too long to send whole. Members were checked as they were written.
+                TraceState::parse(&header).unwrap_or_default()
             }
             Some(received) => merge(current, received),
         };
@@ -298,6 +295,41 @@ impl TraceContextPropagator {
         }
         (!state.is_empty()).then(|| state.into_string())
     }
+}
+
+/// OpenTelemetry's tracestate as a Level 2 header, written straight into the `String` that is
+/// sent: members in order, without those that break the grammar and without repeated keys.
+///
+/// OpenTelemetry checks keys with a grammar narrower than Level 2's, except that it accepts
+/// an empty key; its values may hold what the spec forbids (a tab, a trailing space, nothing).
+fn otel_header(current: &OtelTraceState) -> String {
+    let capacity = current
+        .into_iter()
+        .map(|(k, v)| k.len() + v.len() + 2)
+        .sum();
+    let mut header = String::with_capacity(capacity);
+    let mut keys = [""; MAX_MEMBERS];
+    let mut count = 0;
+    let mut digests = 0u64;
+    for (key, value) in current {
+        if count == MAX_MEMBERS || key.is_empty() || !is_valid_value(value) {
+            continue;
+        }
+        let bit = key_digest(key);
+        if digests & bit != 0 && keys[..count].iter().any(|k| same_key(k, key)) {
+            continue;
+        }
+        if !header.is_empty() {
+            header.push(',');
+        }
+        header.push_str(key);
+        header.push('=');
+        header.push_str(value);
+        keys[count] = key;
+        count += 1;
+        digests |= bit;
+    }
+    header
 }
 
 /// Whether the right-most 7 bytes of `span_context`'s trace-id are random, so its outgoing

@@ -615,6 +615,12 @@ fn validate_key(key: &str) -> Result<(), ParseError> {
     }
 }
 
+/// Whether `value` is a valid tracestate value: for adapters that copy values from elsewhere.
+#[cfg(feature = "opentelemetry")]
+pub(crate) fn is_valid_value(value: &str) -> bool {
+    validate_value(value).is_ok()
+}
+
 /// Checks a value against the grammar: printable, no `,` or `=`, no trailing space.
 fn validate_value(value: &str) -> Result<(), ParseError> {
     let bytes = value.as_bytes();
