@@ -131,6 +131,8 @@ enum Problem {
     UnsupportedPropagator,
     /// `none` is listed with other propagators.
     NoneWithOthers,
+    /// No entry of `OTEL_PROPAGATORS` names a propagator tctx provides, and `none` is absent.
+    NoKnownPropagator,
 }
 
 impl EnvWarning {
@@ -209,6 +211,10 @@ impl fmt::Display for EnvWarning {
             Problem::UnsupportedPropagator => {
                 write!(f, "names a propagator tctx does not provide; ignored")
             }
+            Problem::NoKnownPropagator => write!(
+                f,
+                "names no propagator tctx provides; using the default tracecontext,baggage"
+            ),
             Problem::NoneWithOthers => {
                 write!(f, "is ignored: it is listed with other propagators")
             }
@@ -609,7 +615,8 @@ pub fn propagator_from_env() -> TextMapCompositePropagator {
 ///   `none`, with a warning, and registers the others.
 /// - Any other name is ignored with a warning, including the specification's `b3`,
 ///   `b3multi`, `jaeger`, `xray` and `ottrace`, which tctx does not provide: compose them in
-///   code with `TextMapCompositePropagator`. A list of only such names registers nothing.
+///   code with `TextMapCompositePropagator`. A list of only such names falls back to the
+///   default, with one more warning, rather than silently stop propagating.
 ///
 /// # Examples
 ///
@@ -676,6 +683,17 @@ pub fn propagator_from_env_var(
                 warnings.push(EnvWarning::new(PROPAGATORS_VAR, original, problem));
             }
         }
+    }
+    // Nothing usable and no `none`: ignore the setting, as the specification asks of values
+    // it does not recognise, rather than silently stop propagating.
+    if propagators.is_empty() && !names.iter().any(|name| name == "none") {
+        warnings.push(EnvWarning::new(
+            PROPAGATORS_VAR,
+            value.unwrap_or_default().trim(),
+            Problem::NoKnownPropagator,
+        ));
+        propagators.push(Box::new(TraceContextPropagator::new()));
+        propagators.push(Box::new(BaggagePropagator::new()));
     }
     (TextMapCompositePropagator::new(propagators), warnings)
 }

@@ -480,8 +480,14 @@ fn propagators() {
             &["traceparent", "tracestate", "baggage"],
             &[],
         ),
-        // Known to the specification, not provided by tctx: a warning, ignored.
-        (Some("b3"), &[], &[], &[PROPAGATORS]),
+        // Known to the specification, not provided by tctx: a warning, ignored; with nothing
+        // left, the setting is ignored as a whole (a second warning): the default.
+        (
+            Some("b3"),
+            &all,
+            &["traceparent", "tracestate", "baggage"],
+            &[PROPAGATORS, PROPAGATORS],
+        ),
         (
             Some("tracecontext,b3,b3multi,jaeger,xray,ottrace"),
             &TRACE_CONTEXT,

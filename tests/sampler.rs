@@ -569,3 +569,20 @@ fn callers_who_sample_everything_are_capped() {
     // 10 a second for 5 seconds, plus the burst of 10.
     assert!((50..=60).contains(&admitted), "{admitted}");
 }
+
+#[test]
+fn tiny_probabilities_keep_their_threshold() {
+    // The spec's algorithm stops at 12 hex digits, which cannot express less than 2^-48;
+    // below 2^-32 Probability uses all 56 bits, so 2^-50 stays 2^-50.
+    let tiny = 2f64.powi(-50);
+    let sampler = Probability::new(tiny).unwrap();
+    assert_eq!(
+        sampler.threshold(),
+        Threshold::from_probability_exact(tiny).unwrap()
+    );
+    assert!((sampler.threshold().probability() - tiny).abs() < tiny * 1e-9);
+    assert_eq!(
+        Probability::new(0.1).unwrap().threshold(),
+        Threshold::from_probability(0.1).unwrap()
+    );
+}

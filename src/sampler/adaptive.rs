@@ -237,13 +237,15 @@ impl Adaptive {
     fn observe(&self) {
         let state = &*self.state;
         state.seen.fetch_add(1, Ordering::Relaxed);
+        // Read the clock after the last update: a reading older than another thread's update
+        // could otherwise pass for a clock that stepped back.
+        let last = state.last_update.load(Ordering::Acquire);
         let now = now_nanos(self.clock.as_ref());
-        let last = state.last_update.load(Ordering::Relaxed);
         if now >= last.saturating_add(self.update_interval) {
             // Exactly one caller wins the interval and updates.
             if state
                 .last_update
-                .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
+                .compare_exchange(last, now, Ordering::AcqRel, Ordering::Relaxed)
                 .is_ok()
             {
                 let seen = state.seen.swap(0, Ordering::Relaxed);
@@ -254,7 +256,7 @@ impl Adaptive {
             // restart the interval from here rather than wait for the clock to catch up.
             if state
                 .last_update
-                .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
+                .compare_exchange(last, now, Ordering::AcqRel, Ordering::Relaxed)
                 .is_ok()
             {
                 state.seen.store(0, Ordering::Relaxed);

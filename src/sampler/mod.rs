@@ -94,12 +94,25 @@
 //!
 //! ## The random flag
 //!
-//! Trace-id randomness is trusted when the parent's random flag is set (the tctx propagator
-//! keeps it from upstream, even after the SDK drops a span) or when the trace started in this
-//! process, whose SDK ids are random. A trace from a Level 1 caller (`-01`, no random flag)
-//! is decided on its trace-id as the specification presumes, but its sampled spans carry no
-//! `th`, since their adjusted count would not be reliable. An explicit randomness value
-//! (`ot=rv:…`) always wins, and is never overwritten.
+//! The rule, in order (the same one the propagator uses for the flag it sends):
+//!
+//! 1. An explicit randomness value (`ot=rv:…`) always wins, and is never overwritten.
+//! 2. If the tctx propagator extracted this trace, its upstream random bit decides: the
+//!    propagator leaves a marker in the context for Level 1 callers (`-01`), which survives
+//!    the SDK zeroing the flags of dropped spans.
+//! 3. Otherwise the parent's random flag, if set, says the trace-id is random.
+//! 4. Otherwise a local parent (or no parent) counts as a trace started here, random when
+//!    `random_trace_ids` is `true` (the default, right for the SDK's id generator); a remote
+//!    parent without the flag does not.
+//!
+//! When the trace-id is not known to be random, [`Probability`] and [`Adaptive`] still decide
+//! on it, as the specification presumes, but their sampled spans carry no `th` (the
+//! adjusted count is not reliable: "decide and record that the count is unreliable"), and a
+//! root gets a new `rv` instead. [`ParentThreshold`] is different on purpose: it propagates
+//! a parent's consistent `th` whatever the flag, as a parent-based sampler does.
+//!
+//! Rule 4 is only as good as the marker: a context rebuilt by hand, or extracted by another
+//! propagator, from a Level 1 caller looks like a trace started here.
 
 mod adaptive;
 mod clock;
@@ -370,7 +383,8 @@ pub(crate) fn randomness(
 
 fn warn_presumed_randomness() {
     static WARNED: AtomicBool = AtomicBool::new(false);
-    if !WARNED.swap(true, Ordering::Relaxed) {
+    // Load first: once warned, the hot path only reads the flag, it never writes it.
+    if !WARNED.load(Ordering::Relaxed) && !WARNED.swap(true, Ordering::Relaxed) {
         opentelemetry::otel_warn!(
             name: "tctx.sampler.presumed_randomness",
             message = "a probability sampler is presuming a trace-id is random, but its \
@@ -439,6 +453,10 @@ pub(crate) fn with_ot(
         trace_state.insert(OT_KEY, new_ot.as_ref())
     };
     // Both only fail for keys or values outside the grammar, which `ot` and its rewritten
-    // value are not; keep the old state rather than lose the trace's members if they do.
-    updated.unwrap_or_else(|_| trace_state.clone())
+    // value are not. If they do, drop `ot` rather than keep a threshold that is now wrong.
+    updated.unwrap_or_else(|_| {
+        trace_state
+            .delete(OT_KEY)
+            .unwrap_or_else(|_| trace_state.clone())
+    })
 }

@@ -14,6 +14,10 @@ use super::{
 };
 use crate::probability::{ProbabilityError, Randomness, Threshold};
 
+/// Where four significant hex digits would need more than the 12 the specification's
+/// algorithm allows.
+const TWO_TO_MINUS_32: f64 = 1.0 / 4_294_967_296.0;
+
 /// Samples a fixed fraction of traces, consistently: every service that uses it on the same
 /// trace, at the same or a higher probability, samples it too. The specification's
 /// `ProbabilitySampler` ("`TraceState`: Probability Sampling").
@@ -26,8 +30,9 @@ use crate::probability::{ProbabilityError, Randomness, Threshold};
 ///
 /// Trace-id randomness is trusted when the trace's random flag is set (the
 /// [`TraceContextPropagator`](crate::TraceContextPropagator) keeps it from upstream) or the
-/// trace started in this process with random ids (see
-/// [`random_trace_ids`](Self::random_trace_ids)). Otherwise:
+/// trace looks started in this process (no remote parent, no marker from the propagator
+/// saying otherwise) and ids are random (see [`random_trace_ids`](Self::random_trace_ids));
+/// the module docs give the rule in full. Otherwise:
 /// - a root span gets a new explicit randomness value `rv` in its tracestate;
 /// - a child of a trace whose randomness is not known (a Level 1 caller) is decided on the
 ///   trace-id, presumed random as the specification says, but carries no `th`, since its
@@ -63,7 +68,9 @@ pub struct Probability {
 
 impl Probability {
     /// Samples `ratio` of all traces, from 2^-56 to 1, with the default precision (`0.1`
-    /// becomes `th:e666`, a probability of 0.100006).
+    /// becomes `th:e666`, a probability of 0.100006). Below 2^-32 the specification's
+    /// algorithm runs out of digits (it stops at 12, which cannot go below 2^-48), so such
+    /// ratios get all 56 bits instead.
     ///
     /// # Errors
     ///
@@ -79,7 +86,12 @@ impl Probability {
     /// # Ok::<(), tctx::probability::ProbabilityError>(())
     /// ```
     pub fn new(ratio: f64) -> Result<Self, ProbabilityError> {
-        Ok(Self::with_threshold(Threshold::from_probability(ratio)?).ratio_label(ratio))
+        let threshold = if ratio < TWO_TO_MINUS_32 {
+            Threshold::from_probability_exact(ratio)?
+        } else {
+            Threshold::from_probability(ratio)?
+        };
+        Ok(Self::with_threshold(threshold).ratio_label(ratio))
     }
 
     /// Samples at exactly this threshold.

@@ -250,12 +250,14 @@ impl RateLimiter {
     /// ```
     #[must_use]
     pub fn try_acquire(&self) -> bool {
-        let now = now_nanos(self.clock.as_ref());
-        let latest = now.saturating_add(self.tolerance);
-        // Beyond this, TAT can only be ahead because the clock went back.
-        let ceiling = latest.saturating_add(self.interval);
-        let mut tat = self.tat.load(Ordering::Relaxed);
+        let mut tat = self.tat.load(Ordering::Acquire);
         loop {
+            // The clock is read after TAT: another thread's TAT then rests on a clock reading
+            // no later than ours, so a stale reading cannot pass for a clock that stepped back.
+            let now = now_nanos(self.clock.as_ref());
+            let latest = now.saturating_add(self.tolerance);
+            // Beyond this, TAT can only be ahead because the clock went back.
+            let ceiling = latest.saturating_add(self.interval);
             let next = if tat > ceiling {
                 // Pull TAT back (the bucket stays empty) and refuse this one.
                 ceiling
@@ -268,7 +270,7 @@ impl RateLimiter {
             };
             match self
                 .tat
-                .compare_exchange_weak(tat, next, Ordering::Relaxed, Ordering::Relaxed)
+                .compare_exchange_weak(tat, next, Ordering::AcqRel, Ordering::Acquire)
             {
                 Ok(_) => return tat <= ceiling,
                 Err(current) => tat = current,

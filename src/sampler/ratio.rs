@@ -108,7 +108,8 @@ impl ShouldSample for TraceIdRatioBased {
 /// "Compatibility warnings for `TraceIdRatioBased` sampler": once per process.
 fn warn_child_use(parent_uses_probability: bool) {
     static WARNED: AtomicBool = AtomicBool::new(false);
-    if WARNED.swap(true, Ordering::Relaxed) {
+    // Load first: once warned, the hot path only reads the flag, it never writes it.
+    if WARNED.load(Ordering::Relaxed) || WARNED.swap(true, Ordering::Relaxed) {
         return;
     }
     if parent_uses_probability {
