@@ -549,8 +549,9 @@ pub struct OtValue<'a> {
     value: &'a str,
     threshold: Option<Threshold>,
     randomness: Option<Randomness>,
-    /// Whether some `th` sub-key is present, valid or not: rewriting must replace it.
-    has_th: bool,
+    /// How many `th` sub-keys are present, valid or not (counted up to 2): rewriting must
+    /// replace them all, and one valid `th` alone can be kept as it is.
+    th_members: u8,
 }
 
 impl<'a> OtValue<'a> {
@@ -573,12 +574,12 @@ impl<'a> OtValue<'a> {
             value,
             threshold: None,
             randomness: None,
-            has_th: false,
+            th_members: 0,
         };
         let (mut seen_th, mut seen_rv) = (false, false);
         for member in value.split(';') {
             if member.starts_with("th:") {
-                ot.has_th = true;
+                ot.th_members = ot.th_members.saturating_add(1).min(2);
             }
             // Only well-formed members count, the same ones a rewrite keeps: dropping a
             // malformed `rv` must not bring a later one to light.
@@ -672,8 +673,8 @@ impl<'a> OtValue<'a> {
     #[must_use]
     pub fn with_threshold(&self, threshold: Option<Threshold>) -> Cow<'a, str> {
         let unchanged = match threshold {
-            Some(th) => self.threshold == Some(th) && self.th_is_unique(),
-            None => !self.has_th,
+            Some(th) => self.threshold == Some(th) && self.th_members == 1,
+            None => self.th_members == 0,
         };
         if unchanged {
             return Cow::Borrowed(self.value);
@@ -700,14 +701,6 @@ impl<'a> OtValue<'a> {
             return self.with_threshold(None);
         }
         Cow::Owned(out)
-    }
-
-    fn th_is_unique(&self) -> bool {
-        self.value
-            .split(';')
-            .filter(|member| member.starts_with("th:"))
-            .count()
-            == 1
     }
 }
 

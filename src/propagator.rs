@@ -15,7 +15,9 @@ use opentelemetry::trace::{
 use opentelemetry::Context;
 
 use crate::traceparent::{FLAG_RANDOM, FLAG_SAMPLED};
-use crate::tracestate::{is_valid_value, scan_field, DEFAULT_MAX_HEADER_LEN, MAX_MEMBERS};
+use crate::tracestate::{
+    is_valid_value, same_key, scan_field, DEFAULT_MAX_HEADER_LEN, MAX_MEMBERS,
+};
 use crate::{SpanId, TraceId, TraceState, Traceparent};
 
 const TRACEPARENT: &str = "traceparent";
@@ -195,16 +197,17 @@ impl TraceContextPropagator {
         }
     }
 
-    /// The traceparent to send for `span_context`, or `None` if it is invalid.
+    /// The traceparent to send for `span_context`, or `None` if it is invalid; `upstream` is
+    /// the marker extract left for its trace, if any.
     fn outgoing_traceparent(
         &self,
-        cx: &Context,
         span_context: &SpanContext,
+        upstream: Option<&Upstream>,
     ) -> Option<Traceparent> {
         let trace_id = TraceId::from_bytes(span_context.trace_id().to_bytes())?;
         let span_id = SpanId::from_bytes(span_context.span_id().to_bytes())?;
         let mut flags = span_context.trace_flags().to_u8() & FLAG_SAMPLED;
-        if trace_id_is_random(cx, span_context, self.random_trace_ids) {
+        if is_random(span_context, upstream, self.random_trace_ids) {
             flags |= FLAG_RANDOM;
         }
         Some(Traceparent::new(trace_id, span_id, flags))
@@ -235,7 +238,8 @@ impl TraceContextPropagator {
     #[must_use]
     pub fn server_timing(&self, cx: &Context) -> Option<String> {
         let span = cx.span();
-        let traceparent = self.outgoing_traceparent(cx, span.span_context())?;
+        let span_context = span.span_context();
+        let traceparent = self.outgoing_traceparent(span_context, upstream_of(cx, span_context))?;
         let mut buf = [0u8; crate::SERVER_TIMING_METRIC_LEN];
         Some(traceparent.encode_server_timing(&mut buf).to_owned())
     }
@@ -308,15 +312,9 @@ fn otel_header(current: &OtelTraceState) -> String {
         .map(|(k, v)| k.len() + v.len() + 2)
         .sum();
     let mut header = String::with_capacity(capacity);
-    let mut keys = [""; MAX_MEMBERS];
-    let mut count = 0;
-    let mut digests = 0u64;
+    let mut seen = SeenKeys::new();
     for (key, value) in current {
-        if count == MAX_MEMBERS || key.is_empty() || !is_valid_value(value) {
-            continue;
-        }
-        let bit = key_digest(key);
-        if digests & bit != 0 && keys[..count].iter().any(|k| same_key(k, key)) {
+        if key.is_empty() || !is_valid_value(value) || !seen.insert(key) {
             continue;
         }
         if !header.is_empty() {
@@ -325,9 +323,6 @@ fn otel_header(current: &OtelTraceState) -> String {
         header.push_str(key);
         header.push('=');
         header.push_str(value);
-        keys[count] = key;
-        count += 1;
-        digests |= bit;
     }
     header
 }
@@ -343,7 +338,20 @@ pub(crate) fn trace_id_is_random(
     span_context: &SpanContext,
     random_trace_ids: bool,
 ) -> bool {
-    match upstream_of(cx, span_context) {
+    is_random(
+        span_context,
+        upstream_of(cx, span_context),
+        random_trace_ids,
+    )
+}
+
+/// [`trace_id_is_random`] once the marker has been looked up.
+fn is_random(
+    span_context: &SpanContext,
+    upstream: Option<&Upstream>,
+    random_trace_ids: bool,
+) -> bool {
+    match upstream {
         Some(upstream) => upstream.random,
         None => {
             span_context.trace_flags().to_u8() & FLAG_RANDOM != 0
@@ -415,20 +423,14 @@ fn received_members<'a>(
 ) -> usize {
     let mut count = 0;
     let mut seen = 0;
-    // One bit per key digest: a key whose bit is clear is new without any comparison, so the
-    // duplicate check is linear for the common list without repeats.
-    let mut digests = 0u64;
+    let mut keys = SeenKeys::new();
     for field in fields {
         let scanned = scan_field(field, &mut seen, |member, key_len| {
             let (key, value) = (&member[..key_len], &member[key_len + 1..]);
-            let bit = key_digest(key);
-            let repeated =
-                digests & bit != 0 && members[..count].iter().any(|(k, _)| same_key(k, key));
-            // `scan_field` stops at 32 members, so `count` stays in bounds.
-            if count < MAX_MEMBERS && !repeated {
+            // `insert` refuses a 33rd key, so `count` stays in bounds.
+            if keys.insert(key) {
                 members[count] = (key, value);
                 count += 1;
-                digests |= bit;
             }
         });
         if scanned.is_err() {
@@ -436,6 +438,41 @@ fn received_members<'a>(
         }
     }
     count
+}
+
+/// The keys of a list being built, to drop repeated ones (the left-most wins) and stop at 32.
+/// One bit per key digest: a key whose bit is clear is new without any comparison, so the
+/// check is linear for the common list without repeats.
+struct SeenKeys<'a> {
+    keys: [&'a str; MAX_MEMBERS],
+    len: usize,
+    digests: u64,
+}
+
+impl<'a> SeenKeys<'a> {
+    fn new() -> Self {
+        Self {
+            keys: [""; MAX_MEMBERS],
+            len: 0,
+            digests: 0,
+        }
+    }
+
+    /// Records `key` (never empty) and says whether it is new and there was room for it.
+    fn insert(&mut self, key: &'a str) -> bool {
+        if self.len == MAX_MEMBERS {
+            return false;
+        }
+        let bit = key_digest(key);
+        let seen = &self.keys[..self.len];
+        if self.digests & bit != 0 && seen.iter().any(|k| same_key(k.as_bytes(), key.as_bytes())) {
+            return false;
+        }
+        self.keys[self.len] = key;
+        self.len += 1;
+        self.digests |= bit;
+        true
+    }
 }
 
 /// One of 64 bits for `key`, from its length and last two bytes (where keys such as
@@ -449,13 +486,6 @@ fn key_digest(key: &str) -> u64 {
         .wrapping_add(last)
         .wrapping_add(before.wrapping_mul(10));
     1 << (digest % 64)
-}
-
-/// Key equality for the duplicate check, which runs for every pair of members: distinct keys
-/// of equal length (`vendor1`, `vendor2`) mostly differ in their last byte, so compare that
-/// before calling `memcmp` (keys are never empty).
-fn same_key(a: &str, b: &str) -> bool {
-    a.len() == b.len() && a.as_bytes().last() == b.as_bytes().last() && a == b
 }
 
 /// The received members as OpenTelemetry can hold them, and whether some were left out.
@@ -534,13 +564,14 @@ impl TextMapPropagator for TraceContextPropagator {
     fn inject_context(&self, cx: &Context, injector: &mut dyn Injector) {
         let span = cx.span();
         let span_context = span.span_context();
-        let Some(traceparent) = self.outgoing_traceparent(cx, span_context) else {
+        let upstream = upstream_of(cx, span_context);
+        let Some(traceparent) = self.outgoing_traceparent(span_context, upstream) else {
             return; // an invalid span context injects nothing
         };
         let mut buf = [0u8; Traceparent::ENCODED_LEN];
         injector.set(TRACEPARENT, traceparent.encode(&mut buf).to_owned());
 
-        let received = upstream_of(cx, span_context).and_then(|up| up.tracestate.as_deref());
+        let received = upstream.and_then(|up| up.tracestate.as_deref());
         if let Some(header) = self.tracestate_header(span_context.trace_state(), received) {
             injector.set(TRACESTATE, header);
         }

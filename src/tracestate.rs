@@ -301,13 +301,9 @@ impl TraceState {
 
     fn position(&self, key: &str) -> Option<usize> {
         let header = self.header.as_bytes();
-        let key = key.as_bytes();
         self.members().iter().position(|member| {
             let (start, end) = (usize::from(member.start), usize::from(member.key_end));
-            // Lengths and last bytes differ for most distinct keys: compare those first.
-            end - start == key.len()
-                && header[end - 1] == key[key.len() - 1]
-                && header[start..end] == *key
+            same_key(&header[start..end], key.as_bytes())
         })
     }
 
@@ -613,6 +609,13 @@ fn validate_key(key: &str) -> Result<(), ParseError> {
     } else {
         Err(ParseError::new(ParseErrorKind::Key, 0))
     }
+}
+
+/// Key equality for duplicate checks, which compare every pair of members: distinct keys of
+/// equal length (`vendor1`, `vendor2`) mostly differ in their last byte, so compare that
+/// before the whole keys.
+pub(crate) fn same_key(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.last() == b.last() && a == b
 }
 
 /// Whether `value` is a valid tracestate value: for adapters that copy values from elsewhere.
