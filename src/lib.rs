@@ -76,31 +76,27 @@
 //! a tracestate with more than 32 members or any invalid member whole, and keeps the
 //! left-most of repeated keys (see [`TraceState`]).
 
+// Four rooms; the arrows go one way: config -> sampler / otel -> codec.
+mod codec;
 #[cfg(feature = "sampler")]
-mod env;
-mod error;
-mod hex;
-mod id;
-pub mod probability;
+mod config;
 #[cfg(feature = "opentelemetry")]
-mod propagator;
+mod otel;
 #[cfg(feature = "sampler")]
 pub mod sampler;
-mod server_timing;
-mod traceparent;
-mod tracestate;
 
-#[cfg(feature = "sampler")]
-pub use env::{propagator_from_env, propagator_from_env_var};
-pub use error::{ParseError, ParseErrorKind};
-pub use id::{SpanId, TraceId};
-#[cfg(feature = "opentelemetry")]
-pub use propagator::{TraceContextPropagator, TraceContextPropagatorBuilder};
-pub use server_timing::SERVER_TIMING_METRIC_LEN;
-pub use traceparent::{Traceparent, FLAG_RANDOM, FLAG_SAMPLED};
-pub use tracestate::{
+pub use codec::error::{ParseError, ParseErrorKind};
+pub use codec::id::{SpanId, TraceId};
+pub use codec::probability;
+pub use codec::server_timing::SERVER_TIMING_METRIC_LEN;
+pub use codec::traceparent::{Traceparent, FLAG_RANDOM, FLAG_SAMPLED};
+pub use codec::tracestate::{
     TraceState, TraceStateIter, DEFAULT_MAX_HEADER_LEN, MAX_KEY_LEN, MAX_MEMBERS, MAX_VALUE_LEN,
 };
+#[cfg(feature = "sampler")]
+pub use config::env::{propagator_from_env, propagator_from_env_var};
+#[cfg(feature = "opentelemetry")]
+pub use otel::propagator::{TraceContextPropagator, TraceContextPropagatorBuilder};
 
 // The README's examples are compiled and run as doctests, so they cannot go stale.
 #[doc = include_str!("../README.md")]

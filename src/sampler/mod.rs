@@ -132,10 +132,10 @@ use opentelemetry::trace::{
 use opentelemetry::{Context, KeyValue};
 use opentelemetry_sdk::trace::{Sampler, SamplingDecision, SamplingResult, ShouldSample};
 
+use crate::otel::propagator::trace_id_is_random;
 use crate::probability::{OtValue, Randomness, Threshold};
-use crate::propagator::trace_id_is_random;
 
-pub use crate::env::{from_env, from_env_vars, ConfiguredSampler, EnvWarning};
+pub use crate::config::env::{from_env, from_env_vars, ConfiguredSampler, EnvWarning};
 pub use adaptive::Adaptive;
 pub use clock::{Clock, ManualClock, MonotonicClock};
 pub use parent_based::ParentBased;

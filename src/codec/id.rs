@@ -8,8 +8,8 @@ use core::str::FromStr;
 
 use rand::Rng;
 
-use crate::error::{ParseError, ParseErrorKind};
-use crate::hex;
+use crate::codec::error::{ParseError, ParseErrorKind};
+use crate::codec::hex;
 
 /// The 16-byte id of a whole distributed trace (W3C Trace Context, section "trace-id").
 ///

@@ -8,7 +8,7 @@ use core::hash::{Hash, Hasher};
 use core::str::FromStr;
 use std::borrow::Cow;
 
-use crate::error::{ParseError, ParseErrorKind};
+use crate::codec::error::{ParseError, ParseErrorKind};
 
 /// Most list members a tracestate may hold ("There can be a maximum of 32 list-members").
 pub const MAX_MEMBERS: usize = 32;

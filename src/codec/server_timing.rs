@@ -6,9 +6,9 @@
 //! `metric *( OWS ";" OWS name OWS "=" OWS ( token / quoted-string ) )`, metrics separated by
 //! commas.
 
-use crate::error::{ParseError, ParseErrorKind};
-use crate::id::ascii_str;
-use crate::traceparent::Traceparent;
+use crate::codec::error::{ParseError, ParseErrorKind};
+use crate::codec::id::ascii_str;
+use crate::codec::traceparent::Traceparent;
 
 const METRIC_PREFIX: &[u8] = b"trace;desc=";
 

@@ -6,9 +6,9 @@
 use core::fmt;
 use core::str::FromStr;
 
-use crate::error::{ParseError, ParseErrorKind};
-use crate::hex;
-use crate::id::{ascii_str, SpanId, TraceId};
+use crate::codec::error::{ParseError, ParseErrorKind};
+use crate::codec::hex;
+use crate::codec::id::{ascii_str, SpanId, TraceId};
 
 /// The `sampled` trace flag (bit 0): the caller may have recorded trace data.
 pub const FLAG_SAMPLED: u8 = 0x01;

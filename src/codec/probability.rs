@@ -32,8 +32,8 @@
 use core::fmt;
 use std::borrow::Cow;
 
-use crate::error::{ParseError, ParseErrorKind};
-use crate::hex;
+use crate::codec::error::{ParseError, ParseErrorKind};
+use crate::codec::hex;
 use crate::TraceId;
 
 /// 2^56: the number of distinct 56-bit values, and the adjusted count of the least likely

@@ -14,8 +14,8 @@ use opentelemetry::trace::{
 };
 use opentelemetry::Context;
 
-use crate::traceparent::{FLAG_RANDOM, FLAG_SAMPLED};
-use crate::tracestate::{
+use crate::codec::traceparent::{FLAG_RANDOM, FLAG_SAMPLED};
+use crate::codec::tracestate::{
     is_valid_value, same_key, scan_field, DEFAULT_MAX_HEADER_LEN, MAX_MEMBERS,
 };
 use crate::{SpanId, TraceId, TraceState, Traceparent};

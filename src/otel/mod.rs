@@ -1,0 +1,8 @@
+//! The OpenTelemetry adapters: the codec's headers as OpenTelemetry's `Context`.
+//!
+//! This room may import the codec and the `opentelemetry` API crate (not the SDK): the
+//! [`TraceContextPropagator`](crate::TraceContextPropagator), the knowledge of whether a
+//! trace's id is random that it shares with the samplers, and the `Server-Timing` response
+//! header. The samplers and the configuration build on it; it knows nothing of them.
+
+pub(crate) mod propagator;
