@@ -96,6 +96,8 @@ pub use codec::tracestate::{
 #[cfg(feature = "sampler")]
 pub use config::env::{propagator_from_env, propagator_from_env_var};
 #[cfg(feature = "opentelemetry")]
+pub use otel::convert::ConversionError;
+#[cfg(feature = "opentelemetry")]
 pub use otel::propagator::{TraceContextPropagator, TraceContextPropagatorBuilder};
 
 // The README's examples are compiled and run as doctests, so they cannot go stale.
