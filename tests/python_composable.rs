@@ -906,7 +906,8 @@ enum Difference {
     BracketPattern,
     /// Python's SDK `Tracer` calls the sampler without the parent's tracestate (its
     /// `trace_state` argument stays `None`), so a span started by a tracer loses the parent's
-    /// `th`, `rv` and every other member, and `rv` is not the randomness.
+    /// `th`, `rv` and every other member, and `rv` is not the randomness. Known upstream:
+    /// open-telemetry/opentelemetry-python#5578 (open when this was written).
     TracerPassesNoTraceState,
 }
 
