@@ -10,8 +10,8 @@ use opentelemetry::trace::{Link, SpanKind, TraceId};
 use opentelemetry::{Context, KeyValue};
 use opentelemetry_sdk::trace::{SamplingResult, ShouldSample};
 
+use super::clock::{nanos, now_nanos};
 use super::composable::{decide, SamplingIntent, SamplingParams};
-use super::rate_limit::now_nanos;
 use super::{Clock, ComposableSampler, MonotonicClock, RateError, SamplerDescription};
 use crate::probability::{Threshold, MIN_PROBABILITY};
 
@@ -101,11 +101,6 @@ impl State {
             smoothed: AtomicU64::new(f64::NAN.to_bits()),
         }
     }
-}
-
-/// Nanoseconds as a `u64`, saturating.
-fn nanos(duration: Duration) -> u64 {
-    u64::try_from(duration.as_nanos()).unwrap_or(u64::MAX)
 }
 
 /// [`FLOOD_FACTOR`] times the sampled spans `target` per second asks for in `interval`, at

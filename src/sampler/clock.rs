@@ -93,8 +93,7 @@ impl ManualClock {
     /// assert_eq!(clock.now(), Duration::from_secs(3));
     /// ```
     pub fn set(&self, now: Duration) {
-        let nanos = u64::try_from(now.as_nanos()).unwrap_or(u64::MAX);
-        self.nanos.store(nanos, Ordering::Relaxed);
+        self.nanos.store(nanos(now), Ordering::Relaxed);
     }
 
     /// Moves the time forwards by `step`.
@@ -111,7 +110,7 @@ impl ManualClock {
     /// assert_eq!(clock.now(), Duration::from_millis(500));
     /// ```
     pub fn advance(&self, step: Duration) {
-        let step = u64::try_from(step.as_nanos()).unwrap_or(u64::MAX);
+        let step = nanos(step);
         let _ = self
             .nanos
             .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |now| {
@@ -124,4 +123,14 @@ impl Clock for ManualClock {
     fn now(&self) -> Duration {
         Duration::from_nanos(self.nanos.load(Ordering::Relaxed))
     }
+}
+
+/// `duration` in nanoseconds, saturating at `u64::MAX` (about 584 years).
+pub(crate) fn nanos(duration: Duration) -> u64 {
+    u64::try_from(duration.as_nanos()).unwrap_or(u64::MAX)
+}
+
+/// The time since `clock`'s origin in nanoseconds, saturating.
+pub(crate) fn now_nanos(clock: &dyn Clock) -> u64 {
+    nanos(clock.now())
 }

@@ -382,19 +382,12 @@ pub(crate) fn with_parent<R>(
     }
 }
 
-/// The tracestate of the context's span, valid or not, as the SDK's samplers return it. An
-/// invalid span context has an empty one, so no validity check is needed.
-fn passed_in_trace_state(parent_context: Option<&Context>) -> OtelTraceState {
+/// The tracestate a sampler returns when it changes nothing ("samplers SHOULD normally return
+/// the passed-in Tracestate"): the context's span's, valid or not, as the SDK's samplers
+/// return it. Cloning an empty one does not allocate.
+pub(crate) fn passed_in_trace_state(parent_context: Option<&Context>) -> OtelTraceState {
     parent_context.map_or_else(OtelTraceState::default, |cx| {
         cx.span().span_context().trace_state().clone()
-    })
-}
-
-/// The tracestate a sampler returns when it changes nothing ("samplers SHOULD normally return
-/// the passed-in Tracestate"). Cloning an empty one does not allocate.
-pub(crate) fn parent_trace_state(parent: Option<&SpanContext>) -> OtelTraceState {
-    parent.map_or_else(OtelTraceState::default, |parent| {
-        parent.trace_state().clone()
     })
 }
 
@@ -448,12 +441,17 @@ impl RandomnessSource {
         if WARNED_PRESUMED.load(Ordering::Relaxed) {
             return; // the context lookup below is paid only until the warning is out
         }
-        let known_random = match parent_context {
-            Some(cx) => trace_id_is_random(cx, parent, random_trace_ids),
-            None => trace_id_is_random(&Context::new(), parent, random_trace_ids),
-        };
-        if !known_random {
-            warn_presumed_randomness();
+        // A parent comes from a context, so there is one.
+        let Some(cx) = parent_context else { return };
+        if !trace_id_is_random(cx, parent, random_trace_ids) {
+            warn_once(&WARNED_PRESUMED, || {
+                opentelemetry::otel_warn!(
+                    name: "tctx.sampler.presumed_randomness",
+                    message = "a probability sampler is presuming a trace-id is random, but \
+                               its random flag is not set. Upgrade callers to W3C Trace \
+                               Context Level 2."
+                );
+            });
         }
     }
 }
@@ -478,14 +476,11 @@ pub(crate) fn randomness(
 
 static WARNED_PRESUMED: AtomicBool = AtomicBool::new(false);
 
-fn warn_presumed_randomness() {
-    // Load first: once warned, the hot path only reads the flag, it never writes it.
-    if !WARNED_PRESUMED.load(Ordering::Relaxed) && !WARNED_PRESUMED.swap(true, Ordering::Relaxed) {
-        opentelemetry::otel_warn!(
-            name: "tctx.sampler.presumed_randomness",
-            message = "a probability sampler is presuming a trace-id is random, but its \
-                       random flag is not set. Upgrade callers to W3C Trace Context Level 2."
-        );
+/// Calls `warn` the first time only. Once warned, a call only reads the flag: hot paths do
+/// not write a shared cache line on every span.
+pub(crate) fn warn_once(flag: &AtomicBool, warn: impl FnOnce()) {
+    if !flag.load(Ordering::Relaxed) && !flag.swap(true, Ordering::Relaxed) {
+        warn();
     }
 }
 

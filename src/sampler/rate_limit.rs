@@ -10,6 +10,7 @@ use opentelemetry::trace::{Link, SpanKind, TraceId};
 use opentelemetry::{Context, KeyValue};
 use opentelemetry_sdk::trace::{SamplingDecision, SamplingResult, ShouldSample};
 
+use super::clock::now_nanos;
 use super::composable::{ComposableDelegate, SamplingIntent, SamplingParams};
 use super::{
     ot_value, with_ot, Clock, ComposableSampler, Delegate, MonotonicClock, SamplerDescription,
@@ -106,11 +107,6 @@ impl fmt::Display for RateError {
 }
 
 impl std::error::Error for RateError {}
-
-/// The time since the clock's origin in nanoseconds, saturating at about 584 years.
-pub(crate) fn now_nanos(clock: &dyn Clock) -> u64 {
-    u64::try_from(clock.now().as_nanos()).unwrap_or(u64::MAX)
-}
 
 /// A token bucket: at most `per_second` tokens a second on average, and at most `burst` at
 /// once. Lock-free and cheap under contention: one atomic word, updated with a

@@ -1,13 +1,13 @@
 //! `TraceIdRatioBased`: the SDK's classic ratio sampler, kept bit for bit.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::AtomicBool;
 
 use opentelemetry::trace::{Link, SpanKind, TraceId};
 use opentelemetry::{Context, KeyValue};
 use opentelemetry_sdk::trace::ShouldSample;
 use opentelemetry_sdk::trace::{SamplingDecision, SamplingResult};
 
-use super::{ot_value, parent_trace_state, result, with_parent, SamplerDescription};
+use super::{ot_value, passed_in_trace_state, result, warn_once, with_parent, SamplerDescription};
 
 /// The SDK specification's `TraceIdRatioBased`, deciding exactly as
 /// `opentelemetry_sdk::trace::Sampler::TraceIdRatioBased` 0.33 does: the low 8 bytes of the
@@ -100,33 +100,31 @@ impl ShouldSample for TraceIdRatioBased {
             if let Some(parent) = parent {
                 warn_child_use(ot_value(parent.trace_state()).threshold().is_some());
             }
-            result(self.decide(trace_id), parent_trace_state(parent))
-        })
+        });
+        result(self.decide(trace_id), passed_in_trace_state(parent_context))
     }
 }
 
 /// "Compatibility warnings for `TraceIdRatioBased` sampler": once per process.
 fn warn_child_use(parent_uses_probability: bool) {
     static WARNED: AtomicBool = AtomicBool::new(false);
-    // Load first: once warned, the hot path only reads the flag, it never writes it.
-    if WARNED.load(Ordering::Relaxed) || WARNED.swap(true, Ordering::Relaxed) {
-        return;
-    }
-    if parent_uses_probability {
-        opentelemetry::otel_warn!(
-            name: "tctx.sampler.trace_id_ratio_child",
-            message = "The TraceIdRatioBased sampler is operating as a child sampler and a \
-                       parent is using ProbabilitySampler. Please upgrade this SDK \
-                       configuration to use ProbabilitySampler."
-        );
-    } else {
-        opentelemetry::otel_warn!(
-            name: "tctx.sampler.trace_id_ratio_child",
-            message = "The TraceIdRatioBased sampler is operating as a child sampler; the \
-                       behavior is subject to change. Please upgrade this SDK configuration \
-                       to use ProbabilitySampler."
-        );
-    }
+    warn_once(&WARNED, || {
+        if parent_uses_probability {
+            opentelemetry::otel_warn!(
+                name: "tctx.sampler.trace_id_ratio_child",
+                message = "The TraceIdRatioBased sampler is operating as a child sampler and a \
+                           parent is using ProbabilitySampler. Please upgrade this SDK \
+                           configuration to use ProbabilitySampler."
+            );
+        } else {
+            opentelemetry::otel_warn!(
+                name: "tctx.sampler.trace_id_ratio_child",
+                message = "The TraceIdRatioBased sampler is operating as a child sampler; the \
+                           behavior is subject to change. Please upgrade this SDK configuration \
+                           to use ProbabilitySampler."
+            );
+        }
+    });
 }
 
 impl SamplerDescription for TraceIdRatioBased {
