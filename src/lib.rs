@@ -79,7 +79,7 @@
 // Four rooms; the arrows go one way: config -> sampler / otel -> codec.
 mod codec;
 #[cfg(feature = "sampler")]
-mod config;
+pub mod config;
 #[cfg(feature = "opentelemetry")]
 mod otel;
 #[cfg(feature = "sampler")]
