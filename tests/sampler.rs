@@ -292,20 +292,25 @@ fn probability_does_not_rebuild_an_unchanged_tracestate() {
 }
 
 #[test]
-fn probability_erases_th_when_trace_id_randomness_is_only_presumed() {
-    // A remote parent without the random flag (a Level 1 caller): the decision presumes the
-    // trace-id is random ("Presumption of TraceID randomness"), but the adjusted count is not
-    // reliable, so a sampled span carries no th ("Sampling stages that yield spans with
-    // unknown sampling probability ... must erase the OpenTelemetry threshold value").
+fn probability_presumes_trace_id_randomness_and_writes_th() {
+    // A remote parent without the random flag (a Level 1 caller): "OpenTelemetry samplers
+    // SHOULD presume that TraceIDs meet the W3C Trace Context Level 2 randomness
+    // requirements, unless an explicit randomness value is present" (trace_sdk.md,
+    // "Presumption of TraceID randomness"), and ComposableProbability "Sets
+    // adjusted_count_reliable to true": the sampled span carries th, as with the flag.
     let sampler = Probability::new(0.25).unwrap();
     let id = trace_id_with_randomness(0xff_0000_0000_0000);
     let level1 = parent(id, 1, true, "ot=th:8");
     let result = decide(&sampler, Some(&level1), id);
     assert_eq!(result.decision, SamplingDecision::RecordAndSample);
-    assert_eq!(ot(&result), None);
-    // The same parent with the random flag: th is written.
+    assert_eq!(ot(&result), Some("th:c"));
     let level2 = parent(id, 3, true, "ot=th:8");
     assert_eq!(ot(&decide(&sampler, Some(&level2), id)), Some("th:c"));
+    // Below the threshold both are dropped, and th erased.
+    let low = trace_id_with_randomness(0x10_0000_0000_0000);
+    let dropped = decide(&sampler, Some(&parent(low, 1, true, "ot=th:8")), low);
+    assert_eq!(dropped.decision, SamplingDecision::Drop);
+    assert_eq!(ot(&dropped), None);
 }
 
 #[test]

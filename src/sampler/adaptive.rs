@@ -10,9 +10,9 @@ use opentelemetry::trace::{Link, SpanKind, TraceId};
 use opentelemetry::{Context, KeyValue};
 use opentelemetry_sdk::trace::{SamplingResult, ShouldSample};
 
+use super::composable::{decide, SamplingIntent, SamplingParams};
 use super::rate_limit::now_nanos;
-use super::RateLimitError;
-use super::{consistent_decision, with_parent, Clock, MonotonicClock, SamplerDescription};
+use super::{Clock, ComposableSampler, MonotonicClock, RateError, SamplerDescription};
 use crate::probability::{Threshold, MIN_PROBABILITY};
 
 /// The default time constant of the smoothing.
@@ -21,6 +21,9 @@ const DEFAULT_TIME_CONSTANT: Duration = Duration::from_secs(10);
 const MIN_TIME_CONSTANT: Duration = Duration::from_millis(1);
 /// The shortest update interval.
 const MIN_UPDATE_INTERVAL: Duration = Duration::from_millis(100);
+/// How many update intervals' worth of the target may be sampled in one interval before the
+/// probability is updated early.
+const FLOOD_FACTOR: f64 = 2.0;
 
 /// Samples about `target` spans per second, consistently: a probability sampler (like
 /// [`Probability`](super::Probability)) whose probability follows the traffic.
@@ -39,9 +42,12 @@ const MIN_UPDATE_INTERVAL: Duration = Duration::from_millis(100);
 /// use it as the root of [`ParentBased`](super::ParentBased) or
 /// [`ParentThreshold`](super::ParentThreshold).
 ///
-/// The sampled rate is a target, not a limit: after a step in traffic it takes a few time
-/// constants to settle. Combine with [`RateLimited`](super::RateLimited) for a hard cap
-/// (which gives up `th` on the spans it passes).
+/// The sampled rate is a target, not a limit: after a step down in traffic it takes a few
+/// time constants to settle. A step up is bounded: once the spans of the current interval
+/// would sample twice the interval's target, the probability is updated at once from the
+/// observed rate, so a burst after a quiet spell samples about twice the target, not all of
+/// it. Combine with [`RateLimited`](super::RateLimited) for a hard cap (which gives up `th`
+/// on the spans it passes).
 ///
 /// Clones share the state. Description: `Adaptive{target:10,probability:0.0123}`, with the
 /// current probability (3 significant digits).
@@ -59,7 +65,7 @@ const MIN_UPDATE_INTERVAL: Duration = Duration::from_millis(100);
 ///     .with_sampler(ParentThreshold::new(sampler))
 ///     .build();
 /// # let _ = provider;
-/// # Ok::<(), tctx::sampler::RateLimitError>(())
+/// # Ok::<(), tctx::sampler::RateError>(())
 /// ```
 #[derive(Clone)]
 pub struct Adaptive {
@@ -67,6 +73,8 @@ pub struct Adaptive {
     time_constant: Duration,
     /// Nanoseconds between updates.
     update_interval: u64,
+    /// [`FLOOD_FACTOR`] times the target number of sampled spans per update interval.
+    flood_count: f64,
     clock: Arc<dyn Clock>,
     random_trace_ids: bool,
     state: Arc<State>,
@@ -98,6 +106,12 @@ impl State {
 /// Nanoseconds as a `u64`, saturating.
 fn nanos(duration: Duration) -> u64 {
     u64::try_from(duration.as_nanos()).unwrap_or(u64::MAX)
+}
+
+/// [`FLOOD_FACTOR`] times the sampled spans `target` per second asks for in `interval`, at
+/// least 2 (so a target below one per interval still gets its span).
+fn flood_count(target: f64, interval: Duration) -> f64 {
+    (FLOOD_FACTOR * target * interval.as_secs_f64()).max(2.0)
 }
 
 /// `value` with `digits` significant decimal digits, without trailing zeros.
@@ -132,16 +146,18 @@ impl Adaptive {
     /// let sampler = Adaptive::new(10.0)?;
     /// assert_eq!(sampler.probability(), 1.0); // until it has seen some traffic
     /// assert!(Adaptive::new(0.0).is_err());
-    /// # Ok::<(), tctx::sampler::RateLimitError>(())
+    /// # Ok::<(), tctx::sampler::RateError>(())
     /// ```
-    pub fn new(target_per_second: f64) -> Result<Self, RateLimitError> {
-        let target = RateLimitError::check_rate(target_per_second)?;
+    pub fn new(target_per_second: f64) -> Result<Self, RateError> {
+        let target = RateError::check_rate(target_per_second)?;
         let clock: Arc<dyn Clock> = Arc::new(MonotonicClock);
         let state = Arc::new(State::new(now_nanos(clock.as_ref())));
+        let update_interval = DEFAULT_TIME_CONSTANT / 10; // 1 s
         Ok(Self {
             target,
             time_constant: DEFAULT_TIME_CONSTANT,
-            update_interval: nanos(DEFAULT_TIME_CONSTANT / 10), // 1 s
+            update_interval: nanos(update_interval),
+            flood_count: flood_count(target, update_interval),
             clock,
             random_trace_ids: true,
             state,
@@ -160,12 +176,14 @@ impl Adaptive {
     ///
     /// let sampler = tctx::sampler::Adaptive::new(10.0)?.time_constant(Duration::from_secs(60));
     /// # let _ = sampler;
-    /// # Ok::<(), tctx::sampler::RateLimitError>(())
+    /// # Ok::<(), tctx::sampler::RateError>(())
     /// ```
     #[must_use]
     pub fn time_constant(mut self, tau: Duration) -> Self {
         self.time_constant = tau.max(MIN_TIME_CONSTANT);
-        self.update_interval = nanos((self.time_constant / 10).max(MIN_UPDATE_INTERVAL));
+        let update_interval = (self.time_constant / 10).max(MIN_UPDATE_INTERVAL);
+        self.update_interval = nanos(update_interval);
+        self.flood_count = flood_count(self.target, update_interval);
         self
     }
 
@@ -179,7 +197,7 @@ impl Adaptive {
     ///
     /// let sampler = Adaptive::new(10.0)?.with_clock(ManualClock::new());
     /// # let _ = sampler;
-    /// # Ok::<(), tctx::sampler::RateLimitError>(())
+    /// # Ok::<(), tctx::sampler::RateError>(())
     /// ```
     #[must_use]
     pub fn with_clock(mut self, clock: impl Clock + 'static) -> Self {
@@ -196,7 +214,7 @@ impl Adaptive {
     /// ```
     /// let sampler = tctx::sampler::Adaptive::new(10.0)?.random_trace_ids(false);
     /// # let _ = sampler;
-    /// # Ok::<(), tctx::sampler::RateLimitError>(())
+    /// # Ok::<(), tctx::sampler::RateError>(())
     /// ```
     #[must_use]
     pub fn random_trace_ids(mut self, random: bool) -> Self {
@@ -212,7 +230,7 @@ impl Adaptive {
     /// use tctx::probability::Threshold;
     ///
     /// assert_eq!(tctx::sampler::Adaptive::new(10.0)?.threshold(), Threshold::SAMPLE_ALL);
-    /// # Ok::<(), tctx::sampler::RateLimitError>(())
+    /// # Ok::<(), tctx::sampler::RateError>(())
     /// ```
     #[must_use]
     pub fn threshold(&self) -> Threshold {
@@ -226,22 +244,28 @@ impl Adaptive {
     ///
     /// ```
     /// assert_eq!(tctx::sampler::Adaptive::new(10.0)?.probability(), 1.0);
-    /// # Ok::<(), tctx::sampler::RateLimitError>(())
+    /// # Ok::<(), tctx::sampler::RateError>(())
     /// ```
     #[must_use]
     pub fn probability(&self) -> f64 {
         self.threshold().probability()
     }
 
-    /// Counts a span, and updates the probability if an update interval has elapsed.
+    /// Counts a span, and updates the probability if an update interval has elapsed, or
+    /// early if the spans seen in this interval would already sample more than
+    /// [`FLOOD_FACTOR`] times the interval's target at the current probability (a burst after
+    /// a quiet spell, which the smoothed rate has not seen yet).
     fn observe(&self) {
         let state = &*self.state;
-        state.seen.fetch_add(1, Ordering::Relaxed);
+        let seen = state.seen.fetch_add(1, Ordering::Relaxed) + 1;
         // Read the clock after the last update: a reading older than another thread's update
         // could otherwise pass for a clock that stepped back.
         let last = state.last_update.load(Ordering::Acquire);
         let now = now_nanos(self.clock.as_ref());
-        if now >= last.saturating_add(self.update_interval) {
+        let due = now >= last.saturating_add(self.update_interval);
+        #[allow(clippy::cast_precision_loss)] // counts far below 2^53
+        let flooded = !due && now > last && seen as f64 * self.probability() > self.flood_count;
+        if due || flooded {
             // Exactly one caller wins the interval and updates.
             if state
                 .last_update
@@ -249,7 +273,7 @@ impl Adaptive {
                 .is_ok()
             {
                 let seen = state.seen.swap(0, Ordering::Relaxed);
-                self.update(seen, now - last);
+                self.update(seen, now - last, flooded);
             }
         } else if now.saturating_add(self.update_interval) < last {
             // The clock stepped back (further than threads reading it out of order could):
@@ -264,17 +288,24 @@ impl Adaptive {
         }
     }
 
-    /// Folds `seen` spans over `elapsed_nanos` (at least one update interval) into the
-    /// smoothed rate, and sets the probability from it.
+    /// Folds `seen` spans over `elapsed_nanos` into the smoothed rate, and sets the
+    /// probability from it. An early update (`flooded`) takes the observed rate at once when
+    /// it is above the smoothed one: the burst is real, and waiting for the average to catch
+    /// up is what over-samples it.
     #[allow(clippy::cast_precision_loss)]
-    fn update(&self, seen: u64, elapsed_nanos: u64) {
+    fn update(&self, seen: u64, elapsed_nanos: u64, flooded: bool) {
         let state = &*self.state;
         let elapsed = elapsed_nanos as f64 / 1e9;
         let observed = seen as f64 / elapsed;
         let previous = f64::from_bits(state.smoothed.load(Ordering::Relaxed));
         let smoothed = if previous.is_finite() {
             let alpha = -(-elapsed / self.time_constant.as_secs_f64()).exp_m1();
-            previous + alpha * (observed - previous)
+            let average = previous + alpha * (observed - previous);
+            if flooded {
+                average.max(observed)
+            } else {
+                average
+            }
         } else {
             observed
         };
@@ -289,27 +320,34 @@ impl Adaptive {
     }
 }
 
+impl ComposableSampler for Adaptive {
+    /// Counts the span, and intends to sample it at the current threshold, reliably.
+    fn sampling_intent<'s>(&'s self, _params: &SamplingParams<'_>) -> SamplingIntent<'s> {
+        self.observe();
+        SamplingIntent::sample_at(self.threshold())
+    }
+}
+
 impl ShouldSample for Adaptive {
     fn should_sample(
         &self,
         parent_context: Option<&Context>,
         trace_id: TraceId,
-        _name: &str,
-        _span_kind: &SpanKind,
-        _attributes: &[KeyValue],
-        _links: &[Link],
+        name: &str,
+        span_kind: &SpanKind,
+        attributes: &[KeyValue],
+        links: &[Link],
     ) -> SamplingResult {
-        self.observe();
-        let threshold = self.threshold();
-        with_parent(parent_context, |parent| {
-            consistent_decision(
-                parent_context,
-                parent,
-                trace_id,
-                Some(threshold),
-                self.random_trace_ids,
-            )
-        })
+        decide(
+            self,
+            self.random_trace_ids,
+            parent_context,
+            trace_id,
+            name,
+            span_kind,
+            attributes,
+            links,
+        )
     }
 }
 
@@ -427,8 +465,8 @@ mod tests {
         assert!((rate - 10.0).abs() < 1.5, "kept {rate}/s at 100/s");
         assert_eq!(sampler.description(), "Adaptive{target:10,probability:0.1}");
 
-        // A step to 1000 spans a second: over-sampling at first, back to 10/s within a few
-        // time constants (10 s).
+        // A step to 1000 spans a second: the early update catches it within the first
+        // interval, so the first seconds sample about the target, not ten times it.
         let mut history = Vec::new();
         for block in 0..12 {
             let kept = traffic.run(&sampler, 1000, 5);
@@ -436,11 +474,30 @@ mod tests {
             history.extend(kept);
         }
         let first = mean(&history[..5]);
-        assert!(first > 30.0, "{first}/s right after the step");
+        assert!(first < 2.0 * 10.0, "{first}/s right after the step");
         let settled = sampler.probability();
         assert!((settled - 0.01).abs() < 0.0005, "probability {settled}");
         let rate = mean(&history[40..]);
         assert!((rate - 10.0).abs() < 2.0, "kept {rate}/s at 1000/s");
+    }
+
+    #[test]
+    fn a_burst_after_a_quiet_spell_is_bounded() {
+        // Measured before the early update: 10 rounds of 60 s quiet then 1 s at 10,000/s,
+        // target 100/s, sampled 65% of the burst spans.
+        let mut traffic = Traffic::new();
+        let sampler = Adaptive::new(100.0)
+            .unwrap()
+            .with_clock(traffic.clock.clone());
+        let mut kept = 0;
+        for _ in 0..10 {
+            traffic.clock.advance(Duration::from_secs(60));
+            kept += traffic.run(&sampler, 10_000, 1)[0];
+        }
+        let share = f64::from(kept) / 100_000.0;
+        println!("burst after quiet: {kept} of 100000 sampled ({share:.4})");
+        // At most about twice the target (200/s) plus the early-updated remainder per round.
+        assert!(kept < 10 * 400, "{kept} sampled");
     }
 
     #[test]

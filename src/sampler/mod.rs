@@ -115,11 +115,14 @@
 //! propagator, from a Level 1 caller looks like a trace started here.
 
 mod adaptive;
+mod always_record;
 mod clock;
+mod composable;
 mod parent_based;
 mod probability;
 mod rate_limit;
 mod ratio;
+mod rules;
 
 use std::borrow::Cow;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -133,15 +136,22 @@ use opentelemetry::{Context, KeyValue};
 use opentelemetry_sdk::trace::{Sampler, SamplingDecision, SamplingResult, ShouldSample};
 
 use crate::otel::propagator::trace_id_is_random;
-use crate::probability::{OtValue, Randomness, Threshold};
+use crate::probability::{OtValue, Randomness};
 
 pub use crate::config::env::{from_env, from_env_vars, ConfiguredSampler, EnvWarning};
 pub use adaptive::Adaptive;
+pub use always_record::AlwaysRecord;
 pub use clock::{Clock, ManualClock, MonotonicClock};
+pub use composable::{
+    ComposableAlwaysOff, ComposableAlwaysOn, ComposableAnnotating, ComposableParentThreshold,
+    ComposableProbability, ComposableSampler, CompositeSampler, ParentKind, SamplingIntent,
+    SamplingParams, TraceStateProvider,
+};
 pub use parent_based::ParentBased;
 pub use probability::{ParentThreshold, Probability};
-pub use rate_limit::{RateLimitError, RateLimited, RateLimiter};
+pub use rate_limit::{ComposableRateLimited, RateError, RateLimited, RateLimiter};
 pub use ratio::TraceIdRatioBased;
+pub use rules::{ComposableRuleBased, Predicate, Rule, SpanMatcher};
 
 /// The key of OpenTelemetry's own tracestate member.
 const OT_KEY: &str = "ot";
@@ -329,67 +339,80 @@ pub(crate) fn result(decision: SamplingDecision, trace_state: OtelTraceState) ->
 pub(crate) enum RandomnessSource {
     /// `rv` in the parent's tracestate.
     Explicit(Randomness),
-    /// The trace-id, known to be random (random flag, or started here with random ids).
+    /// The trace-id: known to be random, or presumed so ("Presumption of `TraceID`
+    /// randomness").
     TraceId(Randomness),
     /// A new `rv` for a root whose trace-id is not random: it must be written out.
     NewExplicit(Randomness),
-    /// The trace-id, presumed random but not known to be: decisions stay consistent with
-    /// other samplers that presume the same, but the adjusted count is not reliable.
-    Presumed(Randomness),
 }
 
 impl RandomnessSource {
     pub(crate) fn value(self) -> Randomness {
         match self {
-            Self::Explicit(r) | Self::TraceId(r) | Self::NewExplicit(r) | Self::Presumed(r) => r,
+            Self::Explicit(r) | Self::TraceId(r) | Self::NewExplicit(r) => r,
         }
     }
 
-    pub(crate) fn reliable(self) -> bool {
-        !matches!(self, Self::Presumed(_))
+    /// The `rv` to add to the tracestate, for a root whose trace-id is not random.
+    pub(crate) fn new_explicit(self) -> Option<Randomness> {
+        match self {
+            Self::NewExplicit(r) => Some(r),
+            Self::Explicit(_) | Self::TraceId(_) => None,
+        }
+    }
+
+    /// Called when a decision rests on this randomness: a child decided on a trace-id that
+    /// is not known to be random gets the specification's compatibility warning, once
+    /// ("Compatibility warnings for `ProbabilitySampler`").
+    pub(crate) fn note_decision(
+        self,
+        parent_context: Option<&Context>,
+        parent: Option<&SpanContext>,
+        random_trace_ids: bool,
+    ) {
+        let (Self::TraceId(_), Some(parent)) = (self, parent) else {
+            return;
+        };
+        if WARNED_PRESUMED.load(Ordering::Relaxed) {
+            return; // the context lookup below is paid only until the warning is out
+        }
+        let known_random = match parent_context {
+            Some(cx) => trace_id_is_random(cx, parent, random_trace_ids),
+            None => trace_id_is_random(&Context::new(), parent, random_trace_ids),
+        };
+        if !known_random {
+            warn_presumed_randomness();
+        }
     }
 }
 
-/// The randomness of a span about to start ("Randomness Value (R)", "Sampling Requirements"):
-/// `rv` if the parent has one; else the trace-id if it is known to be random; else, for a
-/// root, a new `rv`; else the trace-id, presumed random, with a warning the first time.
+/// The randomness of a span about to start ("Randomness Value (R)", "Presumption of `TraceID`
+/// randomness"): `rv` if the parent has one; else, for a root whose trace-id is not random, a
+/// new `rv`; else the trace-id, presumed random.
 pub(crate) fn randomness(
-    parent_context: Option<&Context>,
     parent: Option<&SpanContext>,
     ot: &OtValue<'_>,
     trace_id: OtelTraceId,
     random_trace_ids: bool,
 ) -> RandomnessSource {
     if let Some(rv) = ot.randomness() {
-        return RandomnessSource::Explicit(rv);
-    }
-    let from_trace_id = Randomness::from_trace_id_bytes(trace_id.to_bytes());
-    let known_random = match parent {
-        None => random_trace_ids,
-        Some(parent) => match parent_context {
-            Some(cx) => trace_id_is_random(cx, parent, random_trace_ids),
-            None => trace_id_is_random(&Context::new(), parent, random_trace_ids),
-        },
-    };
-    if known_random {
-        RandomnessSource::TraceId(from_trace_id)
-    } else if parent.is_none() {
+        RandomnessSource::Explicit(rv)
+    } else if parent.is_none() && !random_trace_ids {
         RandomnessSource::NewExplicit(Randomness::random())
     } else {
-        warn_presumed_randomness();
-        RandomnessSource::Presumed(from_trace_id)
+        RandomnessSource::TraceId(Randomness::from_trace_id_bytes(trace_id.to_bytes()))
     }
 }
 
+static WARNED_PRESUMED: AtomicBool = AtomicBool::new(false);
+
 fn warn_presumed_randomness() {
-    static WARNED: AtomicBool = AtomicBool::new(false);
     // Load first: once warned, the hot path only reads the flag, it never writes it.
-    if !WARNED.load(Ordering::Relaxed) && !WARNED.swap(true, Ordering::Relaxed) {
+    if !WARNED_PRESUMED.load(Ordering::Relaxed) && !WARNED_PRESUMED.swap(true, Ordering::Relaxed) {
         opentelemetry::otel_warn!(
             name: "tctx.sampler.presumed_randomness",
             message = "a probability sampler is presuming a trace-id is random, but its \
-                       random flag is not set; sampled spans of such traces carry no \
-                       threshold. Upgrade callers to W3C Trace Context Level 2."
+                       random flag is not set. Upgrade callers to W3C Trace Context Level 2."
         );
     }
 }
@@ -397,41 +420,6 @@ fn warn_presumed_randomness() {
 /// The parent's `ot` tracestate value, or an empty one.
 pub(crate) fn ot_value(trace_state: &OtelTraceState) -> OtValue<'_> {
     OtValue::parse(trace_state.get(OT_KEY).unwrap_or(""))
-}
-
-/// A consistent probability decision at `threshold` ("`ProbabilitySampler` sampler algorithm",
-/// "CompositeSampler"): sample when `R >= T`; a sampled span gets `th` when its randomness is
-/// reliable, and loses it otherwise; a dropped span loses it. `rv` is kept, or added for a
-/// root whose trace-id is not random. The tracestate is rebuilt only when `ot` changes.
-pub(crate) fn consistent_decision(
-    parent_context: Option<&Context>,
-    parent: Option<&SpanContext>,
-    trace_id: OtelTraceId,
-    threshold: Option<Threshold>,
-    random_trace_ids: bool,
-) -> SamplingResult {
-    let empty = OtelTraceState::NONE;
-    let trace_state = parent.map_or(&empty, SpanContext::trace_state);
-    let ot = ot_value(trace_state);
-    let source = randomness(parent_context, parent, &ot, trace_id, random_trace_ids);
-    let sampled = threshold.is_some_and(|th| th.samples(source.value()));
-    let new_threshold = threshold.filter(|_| sampled && source.reliable());
-    let mut new_ot = ot.with_threshold(new_threshold);
-    if let RandomnessSource::NewExplicit(rv) = source {
-        let mut value = new_ot.into_owned();
-        if !value.is_empty() {
-            value.push(';');
-        }
-        value.push_str("rv:");
-        value.push_str(rv.encode(&mut [0; 14]));
-        new_ot = Cow::Owned(value);
-    }
-    let decision = if sampled {
-        SamplingDecision::RecordAndSample
-    } else {
-        SamplingDecision::Drop
-    };
-    result(decision, with_ot(trace_state, &ot, &new_ot))
 }
 
 /// `trace_state` with its `ot` member replaced by `new_ot` (removed when empty). A borrowed

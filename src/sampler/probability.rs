@@ -5,18 +5,14 @@ use std::fmt;
 
 use opentelemetry::trace::{Link, SpanKind, TraceId};
 use opentelemetry::{Context, KeyValue};
+use opentelemetry_sdk::trace::SamplingResult;
 use opentelemetry_sdk::trace::ShouldSample;
-use opentelemetry_sdk::trace::{SamplingDecision, SamplingResult};
 
+use super::composable::{decide, follow_parent, SamplingIntent, SamplingParams};
 use super::{
-    consistent_decision, delegate, ot_value, result, with_ot, with_parent, Delegate,
-    SamplerDescription,
+    delegate, with_parent, ComposableProbability, ComposableSampler, Delegate, SamplerDescription,
 };
-use crate::probability::{ProbabilityError, Randomness, Threshold};
-
-/// Where four significant hex digits would need more than the 12 the specification's
-/// algorithm allows.
-const TWO_TO_MINUS_32: f64 = 1.0 / 4_294_967_296.0;
+use crate::probability::{ProbabilityError, Threshold};
 
 /// Samples a fixed fraction of traces, consistently: every service that uses it on the same
 /// trace, at the same or a higher probability, samples it too. The specification's
@@ -28,15 +24,13 @@ const TWO_TO_MINUS_32: f64 = 1.0 / 4_294_967_296.0;
 /// that collectors know its adjusted count. It ignores the parent's sampled flag: put it
 /// behind [`ParentBased`](super::ParentBased) or [`ParentThreshold`] to honour it.
 ///
-/// Trace-id randomness is trusted when the trace's random flag is set (the
-/// [`TraceContextPropagator`](crate::TraceContextPropagator) keeps it from upstream) or the
-/// trace looks started in this process (no remote parent, no marker from the propagator
-/// saying otherwise) and ids are random (see [`random_trace_ids`](Self::random_trace_ids));
-/// the module docs give the rule in full. Otherwise:
-/// - a root span gets a new explicit randomness value `rv` in its tracestate;
-/// - a child of a trace whose randomness is not known (a Level 1 caller) is decided on the
-///   trace-id, presumed random as the specification says, but carries no `th`, since its
-///   adjusted count is not reliable; a warning is logged once.
+/// It is the specification's `CompositeSampler` over a `ComposableProbability`, and
+/// decides exactly as [`CompositeSampler::new(ComposableProbability::new(ratio)?)`](super::CompositeSampler)
+/// does. Trace-ids are presumed random ("Presumption of `TraceID` randomness") unless the
+/// parent has an `rv`: a child of a Level 1 caller (no random flag) is decided on its
+/// trace-id and, when sampled, carries `th` like any other; a warning says once that callers
+/// should move to Level 2. A root whose trace-id is not random
+/// ([`random_trace_ids(false)`](Self::random_trace_ids)) gets a new explicit `rv` instead.
 ///
 /// The tracestate is left alone (not rebuilt, not allocated) when `ot` does not change: a
 /// dropped span with no `th`, or a sampled span whose parent already has this `th`.
@@ -61,8 +55,7 @@ const TWO_TO_MINUS_32: f64 = 1.0 / 4_294_967_296.0;
 /// ```
 #[derive(Clone, Debug)]
 pub struct Probability {
-    ratio: f64,
-    threshold: Threshold,
+    sampler: ComposableProbability,
     random_trace_ids: bool,
 }
 
@@ -86,12 +79,10 @@ impl Probability {
     /// # Ok::<(), tctx::probability::ProbabilityError>(())
     /// ```
     pub fn new(ratio: f64) -> Result<Self, ProbabilityError> {
-        let threshold = if ratio < TWO_TO_MINUS_32 {
-            Threshold::from_probability_exact(ratio)?
-        } else {
-            Threshold::from_probability(ratio)?
-        };
-        Ok(Self::with_threshold(threshold).ratio_label(ratio))
+        Ok(Self {
+            sampler: ComposableProbability::new(ratio)?,
+            random_trace_ids: true,
+        })
     }
 
     /// Samples at exactly this threshold.
@@ -102,22 +93,16 @@ impl Probability {
     /// use tctx::probability::Threshold;
     /// use tctx::sampler::{Probability, SamplerDescription};
     ///
-    /// let sampler = Probability::with_threshold(Threshold::from_probability_exact(0.01)?);
+    /// let sampler = Probability::from_threshold(Threshold::from_probability_exact(0.01)?);
     /// assert_eq!(sampler.threshold().to_string(), "fd70a3d70a3d71");
     /// # Ok::<(), tctx::probability::ProbabilityError>(())
     /// ```
     #[must_use]
-    pub fn with_threshold(threshold: Threshold) -> Self {
+    pub fn from_threshold(threshold: Threshold) -> Self {
         Self {
-            ratio: threshold.probability(),
-            threshold,
+            sampler: ComposableProbability::from_threshold(threshold),
             random_trace_ids: true,
         }
-    }
-
-    fn ratio_label(mut self, ratio: f64) -> Self {
-        self.ratio = ratio;
-        self
     }
 
     /// Whether trace-ids started in this process are random (default `true`, right for the
@@ -148,7 +133,7 @@ impl Probability {
     /// ```
     #[must_use]
     pub fn threshold(&self) -> Threshold {
-        self.threshold
+        self.sampler.threshold()
     }
 }
 
@@ -157,31 +142,34 @@ impl ShouldSample for Probability {
         &self,
         parent_context: Option<&Context>,
         trace_id: TraceId,
-        _name: &str,
-        _span_kind: &SpanKind,
-        _attributes: &[KeyValue],
-        _links: &[Link],
+        name: &str,
+        span_kind: &SpanKind,
+        attributes: &[KeyValue],
+        links: &[Link],
     ) -> SamplingResult {
-        with_parent(parent_context, |parent| {
-            consistent_decision(
-                parent_context,
-                parent,
-                trace_id,
-                Some(self.threshold),
-                self.random_trace_ids,
-            )
-        })
+        decide(
+            &self.sampler,
+            self.random_trace_ids,
+            parent_context,
+            trace_id,
+            name,
+            span_kind,
+            attributes,
+            links,
+        )
     }
 }
 
 impl SamplerDescription for Probability {
     fn description(&self) -> String {
-        format!("ProbabilitySampler{{{}}}", self.ratio)
+        format!("ProbabilitySampler{{{}}}", self.sampler.ratio())
     }
 }
 
 /// Follows the parent's decision and keeps its threshold; roots go to `root`. The
-/// specification's `ComposableParentThreshold` as a sampler.
+/// specification's `ComposableParentThreshold` as a sampler, with any `ShouldSample` at the
+/// root; children are decided exactly as
+/// [`ComposableParentThreshold`](super::ComposableParentThreshold) decides them.
 ///
 /// - No valid parent: `root` decides, and its whole result is returned.
 /// - A sampled parent: sampled. Its `th` stays if it is consistent with the span's
@@ -240,26 +228,44 @@ impl ShouldSample for ParentThreshold {
         attributes: &[KeyValue],
         links: &[Link],
     ) -> SamplingResult {
-        let followed = with_parent(parent_context, |parent| {
-            let parent = parent?;
-            let trace_state = parent.trace_state();
-            let ot = ot_value(trace_state);
-            let randomness = ot
-                .randomness()
-                .unwrap_or_else(|| Randomness::from_trace_id_bytes(trace_id.to_bytes()));
-            let (decision, threshold) = if parent.is_sampled() {
-                let consistent = ot.threshold().filter(|th| th.samples(randomness));
-                (SamplingDecision::RecordAndSample, consistent)
-            } else {
-                (SamplingDecision::Drop, None)
-            };
-            let new_ot = ot.with_threshold(threshold);
-            Some(result(decision, with_ot(trace_state, &ot, &new_ot)))
-        });
-        followed.unwrap_or_else(|| {
-            self.root
-                .should_sample(parent_context, trace_id, name, span_kind, attributes, links)
-        })
+        if with_parent(parent_context, |parent| parent.is_none()) {
+            return self.root.should_sample(
+                parent_context,
+                trace_id,
+                name,
+                span_kind,
+                attributes,
+                links,
+            );
+        }
+        // `random_trace_ids` matters for roots only, which do not come here.
+        decide(
+            &FollowParent,
+            true,
+            parent_context,
+            trace_id,
+            name,
+            span_kind,
+            attributes,
+            links,
+        )
+    }
+}
+
+/// The intent of a span with a parent under [`ParentThreshold`].
+struct FollowParent;
+
+impl ComposableSampler for FollowParent {
+    fn sampling_intent<'s>(&'s self, params: &SamplingParams<'_>) -> SamplingIntent<'s> {
+        params
+            .parent()
+            .map_or_else(SamplingIntent::drop, |parent| follow_parent(params, parent))
+    }
+}
+
+impl SamplerDescription for FollowParent {
+    fn description(&self) -> String {
+        "FollowParent".to_owned()
     }
 }
 

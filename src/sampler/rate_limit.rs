@@ -10,7 +10,11 @@ use opentelemetry::trace::{Link, SpanKind, TraceId};
 use opentelemetry::{Context, KeyValue};
 use opentelemetry_sdk::trace::{SamplingDecision, SamplingResult, ShouldSample};
 
-use super::{ot_value, with_ot, Clock, Delegate, MonotonicClock, SamplerDescription};
+use super::composable::{ComposableDelegate, SamplingIntent, SamplingParams};
+use super::{
+    ot_value, with_ot, Clock, ComposableSampler, Delegate, MonotonicClock, SamplerDescription,
+};
+use crate::probability::{Randomness, Threshold};
 
 /// The highest rate a [`RateLimiter`] (or an [`Adaptive`](super::Adaptive) target) accepts:
 /// one span per nanosecond, the resolution of its clock.
@@ -35,7 +39,7 @@ const NANOS_PER_SECOND: f64 = 1e9;
 /// assert!(RateLimiter::new(10.0).unwrap().with_burst(0.5).is_err());
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct RateLimitError {
+pub struct RateError {
     kind: ErrorKind,
     value: f64,
 }
@@ -46,7 +50,7 @@ enum ErrorKind {
     Burst,
 }
 
-impl RateLimitError {
+impl RateError {
     pub(crate) fn check_rate(per_second: f64) -> Result<f64, Self> {
         if per_second > 0.0 && per_second <= MAX_PER_SECOND {
             Ok(per_second)
@@ -84,7 +88,7 @@ impl RateLimitError {
     }
 }
 
-impl fmt::Display for RateLimitError {
+impl fmt::Display for RateError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.kind {
             ErrorKind::Rate => write!(
@@ -101,7 +105,7 @@ impl fmt::Display for RateLimitError {
     }
 }
 
-impl std::error::Error for RateLimitError {}
+impl std::error::Error for RateError {}
 
 /// The time since the clock's origin in nanoseconds, saturating at about 584 years.
 pub(crate) fn now_nanos(clock: &dyn Clock) -> u64 {
@@ -141,7 +145,7 @@ pub(crate) fn now_nanos(clock: &dyn Clock) -> u64 {
 /// clock.advance(Duration::from_millis(500));
 /// assert!(limiter.try_acquire()); // one token every 500 ms
 /// assert!(!limiter.try_acquire());
-/// # Ok::<(), tctx::sampler::RateLimitError>(())
+/// # Ok::<(), tctx::sampler::RateError>(())
 /// ```
 #[derive(Clone, Debug)]
 pub struct RateLimiter {
@@ -172,10 +176,10 @@ impl RateLimiter {
     /// assert_eq!(RateLimiter::new(100.0)?.burst(), 100.0);
     /// assert_eq!(RateLimiter::new(0.5)?.burst(), 1.0);
     /// assert!(RateLimiter::new(f64::NAN).is_err());
-    /// # Ok::<(), tctx::sampler::RateLimitError>(())
+    /// # Ok::<(), tctx::sampler::RateError>(())
     /// ```
-    pub fn new(per_second: f64) -> Result<Self, RateLimitError> {
-        let per_second = RateLimitError::check_rate(per_second)?;
+    pub fn new(per_second: f64) -> Result<Self, RateError> {
+        let per_second = RateError::check_rate(per_second)?;
         // The quotient is in [1, +inf] (inf for rates below about 1e-300), and `as` saturates.
         #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
         let interval = ((NANOS_PER_SECOND / per_second).round() as u64).max(1);
@@ -204,10 +208,10 @@ impl RateLimiter {
     /// let limiter = RateLimiter::new(10.0)?.with_burst(1.0)?; // no bursts: one every 100 ms
     /// assert!(limiter.try_acquire());
     /// assert!(!limiter.try_acquire());
-    /// # Ok::<(), tctx::sampler::RateLimitError>(())
+    /// # Ok::<(), tctx::sampler::RateError>(())
     /// ```
-    pub fn with_burst(mut self, burst: f64) -> Result<Self, RateLimitError> {
-        self.burst = RateLimitError::check_burst(burst)?;
+    pub fn with_burst(mut self, burst: f64) -> Result<Self, RateError> {
+        self.burst = RateError::check_burst(burst)?;
         // Exact for whole bursts up to 2^53 ns of tolerance; `as` saturates beyond u64.
         #[allow(
             clippy::cast_possible_truncation,
@@ -230,7 +234,7 @@ impl RateLimiter {
     /// let limiter = RateLimiter::new(1.0)?.with_clock(ManualClock::new());
     /// assert!(limiter.try_acquire());
     /// assert!(!limiter.try_acquire()); // the clock does not move
-    /// # Ok::<(), tctx::sampler::RateLimitError>(())
+    /// # Ok::<(), tctx::sampler::RateError>(())
     /// ```
     #[must_use]
     pub fn with_clock(mut self, clock: impl Clock + 'static) -> Self {
@@ -246,7 +250,7 @@ impl RateLimiter {
     /// ```
     /// let limiter = tctx::sampler::RateLimiter::new(5.0)?;
     /// assert_eq!((0..100).filter(|_| limiter.try_acquire()).count(), 5);
-    /// # Ok::<(), tctx::sampler::RateLimitError>(())
+    /// # Ok::<(), tctx::sampler::RateError>(())
     /// ```
     #[must_use]
     pub fn try_acquire(&self) -> bool {
@@ -284,7 +288,7 @@ impl RateLimiter {
     ///
     /// ```
     /// assert_eq!(tctx::sampler::RateLimiter::new(2.5)?.per_second(), 2.5);
-    /// # Ok::<(), tctx::sampler::RateLimitError>(())
+    /// # Ok::<(), tctx::sampler::RateError>(())
     /// ```
     #[must_use]
     pub fn per_second(&self) -> f64 {
@@ -297,7 +301,7 @@ impl RateLimiter {
     ///
     /// ```
     /// assert_eq!(tctx::sampler::RateLimiter::new(2.5)?.with_burst(7.0)?.burst(), 7.0);
-    /// # Ok::<(), tctx::sampler::RateLimitError>(())
+    /// # Ok::<(), tctx::sampler::RateError>(())
     /// ```
     #[must_use]
     pub fn burst(&self) -> f64 {
@@ -359,7 +363,7 @@ impl RateLimited {
     ///     sampler.description(),
     ///     "RateLimited{rate:100,burst:100,delegate:AlwaysOnSampler}"
     /// );
-    /// # Ok::<(), tctx::sampler::RateLimitError>(())
+    /// # Ok::<(), tctx::sampler::RateError>(())
     /// ```
     #[must_use]
     pub fn new(
@@ -381,7 +385,7 @@ impl RateLimited {
     ///
     /// let sampler = RateLimited::new(AlwaysOn, RateLimiter::new(10.0)?);
     /// assert_eq!(sampler.limiter().per_second(), 10.0);
-    /// # Ok::<(), tctx::sampler::RateLimitError>(())
+    /// # Ok::<(), tctx::sampler::RateError>(())
     /// ```
     #[must_use]
     pub fn limiter(&self) -> &RateLimiter {
@@ -800,5 +804,99 @@ mod tests {
             assert_eq!(dropped.trace_state.header(), "ot=th:c");
         }
         assert!(shared.try_acquire());
+    }
+}
+
+/// Caps the spans its delegate would sample at a number per second, as a composable: a rule
+/// can say "server spans under `/api/*`: at most 100 per second".
+///
+/// The delegate states its intent; a span it would sample (its threshold against the trace's
+/// randomness, or fresh randomness when its count is unreliable) takes a token from the
+/// [`RateLimiter`]. With a token, the intent is "sample, count unreliable" (so the
+/// [`CompositeSampler`](super::CompositeSampler) erases `th`: the span's probability is not
+/// known); without one, or when the delegate would not sample, "drop". The delegate's
+/// attributes and tracestate provider are kept. Clones share the budget.
+///
+/// Description `ComposableRateLimited{rate:100,burst:100,delegate:…}`.
+///
+/// # Examples
+///
+/// ```
+/// use opentelemetry::trace::SpanKind;
+/// use tctx::sampler::{
+///     ComposableAlwaysOn, ComposableRateLimited, ComposableRuleBased, CompositeSampler, RateLimiter,
+///     Rule, SpanMatcher,
+/// };
+///
+/// let api = SpanMatcher::new().span_kinds([SpanKind::Server]).attribute_patterns("http.route", ["/api/*"], [""; 0]);
+/// let sampler = CompositeSampler::new(ComposableRuleBased::new([
+///     Rule::new(api, ComposableRateLimited::new(ComposableAlwaysOn, RateLimiter::new(100.0)?)),
+/// ]));
+/// # let _ = sampler;
+/// # Ok::<(), tctx::sampler::RateError>(())
+/// ```
+#[derive(Clone)]
+pub struct ComposableRateLimited {
+    delegate: ComposableDelegate,
+    limiter: RateLimiter,
+}
+
+impl ComposableRateLimited {
+    /// Samples what `delegate` would, within the budget of `limiter`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tctx::sampler::{ComposableAlwaysOn, ComposableRateLimited, RateLimiter, SamplerDescription};
+    ///
+    /// let sampler = ComposableRateLimited::new(ComposableAlwaysOn, RateLimiter::new(5.0)?);
+    /// assert_eq!(sampler.description(), "ComposableRateLimited{rate:5,burst:5,delegate:ComposableAlwaysOn}");
+    /// # Ok::<(), tctx::sampler::RateError>(())
+    /// ```
+    #[must_use]
+    pub fn new(delegate: impl ComposableSampler + 'static, limiter: RateLimiter) -> Self {
+        Self {
+            delegate: Arc::new(delegate),
+            limiter,
+        }
+    }
+
+    /// The limiter, shared with this sampler's clones.
+    #[must_use]
+    pub fn limiter(&self) -> &RateLimiter {
+        &self.limiter
+    }
+}
+
+impl ComposableSampler for ComposableRateLimited {
+    fn sampling_intent<'s>(&'s self, params: &SamplingParams<'_>) -> SamplingIntent<'s> {
+        let intent = self.delegate.sampling_intent(params);
+        let would_sample = intent.threshold().is_some_and(|threshold| {
+            let randomness = if intent.adjusted_count_reliable() {
+                params.randomness()
+            } else {
+                Randomness::random()
+            };
+            threshold.samples(randomness)
+        });
+        let admitted = would_sample && self.limiter.try_acquire();
+        intent.rethreshold(admitted.then_some(Threshold::SAMPLE_ALL), false)
+    }
+}
+
+impl SamplerDescription for ComposableRateLimited {
+    fn description(&self) -> String {
+        format!(
+            "ComposableRateLimited{{rate:{},burst:{},delegate:{}}}",
+            self.limiter.per_second(),
+            self.limiter.burst(),
+            self.delegate.description()
+        )
+    }
+}
+
+impl fmt::Debug for ComposableRateLimited {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.description())
     }
 }
