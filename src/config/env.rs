@@ -18,13 +18,12 @@ use opentelemetry::{Context, KeyValue};
 use opentelemetry_sdk::propagation::BaggagePropagator;
 use opentelemetry_sdk::trace::{SamplingResult, ShouldSample};
 
-use super::number::{parse_f64, NumberError};
 use super::cut;
+use super::number::{parse_f64, NumberError};
 use crate::probability::MIN_PROBABILITY;
 use crate::sampler::{
     delegate, Adaptive, AlwaysOff, AlwaysOn, Clock, Delegate, MonotonicClock, ParentBased,
-    ParentThreshold, Probability, RateLimited, RateLimiter, SamplerDescription,
-    TraceIdRatioBased,
+    ParentThreshold, Probability, RateLimited, RateLimiter, SamplerDescription, TraceIdRatioBased,
 };
 use crate::TraceContextPropagator;
 
@@ -321,13 +320,13 @@ const SAMPLERS: [SamplerEntry; 13] = [
     SamplerEntry {
         name: "probability",
         arg: Arg::Probability,
-        build: |ratio, _| Some(probability(ratio)?.unwrap_or_else(|| ConfiguredSampler::new(AlwaysOff))),
+        build: |ratio, _| probability_or_off(ratio),
     },
     SamplerEntry {
         name: "parentthreshold_probability",
         arg: Arg::Probability,
         build: |ratio, _| {
-            let root = probability(ratio)?.unwrap_or_else(|| ConfiguredSampler::new(AlwaysOff));
+            let root = probability_or_off(ratio)?;
             Some(ConfiguredSampler::new(ParentThreshold::new(root)))
         },
     },
@@ -385,13 +384,13 @@ fn find_sampler(name: &str) -> Option<&'static SamplerEntry> {
         .find(|entry| entry.name.eq_ignore_ascii_case(name))
 }
 
-/// The `ProbabilitySampler` of a ratio, `Some(None)` for 0 (which it cannot express), `None`
+/// The `ProbabilitySampler` of a ratio, `AlwaysOff` for 0 (which it cannot express), `None`
 /// if it refuses the ratio (which no ratio in `[2^-56, 1]` is).
-fn probability(ratio: f64) -> Option<Option<ConfiguredSampler>> {
+fn probability_or_off(ratio: f64) -> Option<ConfiguredSampler> {
     if ratio <= 0.0 {
-        return Some(None);
+        return Some(ConfiguredSampler::new(AlwaysOff));
     }
-    Some(Some(ConfiguredSampler::new(Probability::new(ratio).ok()?)))
+    Some(ConfiguredSampler::new(Probability::new(ratio).ok()?))
 }
 
 /// Samplers of the specification's list ("General SDK Configuration") that tctx does not
@@ -453,8 +452,10 @@ fn log(warnings: &[EnvWarning]) {
 #[must_use]
 pub fn from_env() -> ConfiguredSampler {
     #[cfg(feature = "config")]
-    if let Some(file) = super::config_file_from_env_logged() {
-        return file.map_or_else(default_sampler, |config| config.sampler());
+    match super::config_file_from_env_logged() {
+        super::ConfigFile::Unset => {}
+        super::ConfigFile::Failed => return default_sampler(),
+        super::ConfigFile::Loaded(config) => return config.sampler(),
     }
     let sampler = read_var(SAMPLER_VAR);
     let arg = read_var(SAMPLER_ARG_VAR);
@@ -737,11 +738,12 @@ pub(crate) fn choose_propagators<'a, P: Copy>(
 #[must_use]
 pub fn propagator_from_env() -> TextMapCompositePropagator {
     #[cfg(feature = "config")]
-    if let Some(file) = super::config_file_from_env_logged() {
-        return file.map_or_else(
-            || composite(&[KnownPropagator::TraceContext, KnownPropagator::Baggage]),
-            |config| config.propagator(),
-        );
+    match super::config_file_from_env_logged() {
+        super::ConfigFile::Unset => {}
+        super::ConfigFile::Failed => {
+            return composite(&[KnownPropagator::TraceContext, KnownPropagator::Baggage])
+        }
+        super::ConfigFile::Loaded(config) => return config.propagator(),
     }
     let value = read_var(PROPAGATORS_VAR);
     let (propagator, warnings) = propagator_from_env_var(value.as_deref());
@@ -899,7 +901,7 @@ mod tests {
             let shared = SharedClock(Arc::new(clock.clone()));
             let (sampler, warnings) = from_env_vars_with_clock(Some(name), Some("100"), &shared);
             assert!(warnings.is_empty());
-            let mut sampled = 0;
+            let mut kept = 0;
             for i in 0..100_000u128 {
                 let result = sampler.should_sample(
                     Some(&flagged),
@@ -910,10 +912,10 @@ mod tests {
                     &[],
                 );
                 if result.decision == SamplingDecision::RecordAndSample {
-                    sampled += 1;
+                    kept += 1;
                 }
             }
-            sampled
+            kept
         };
         let clock = ManualClock::new();
         assert_eq!(count("parentbased_ratelimited", &clock), 100_000);
@@ -922,8 +924,11 @@ mod tests {
 
         // Roots have their own limiter: callers using up theirs do not starve new traces.
         let shared = SharedClock(Arc::new(clock.clone()));
-        let (sampler, _) =
-            from_env_vars_with_clock(Some("parentbased_ratelimited_callers"), Some("100"), &shared);
+        let (sampler, _) = from_env_vars_with_clock(
+            Some("parentbased_ratelimited_callers"),
+            Some("100"),
+            &shared,
+        );
         for i in 0..1_000u128 {
             let _ = sampler.should_sample(
                 Some(&flagged),
@@ -934,7 +939,8 @@ mod tests {
                 &[],
             );
         }
-        let root = sampler.should_sample(None, TraceId::from(7), "root", &SpanKind::Server, &[], &[]);
+        let root =
+            sampler.should_sample(None, TraceId::from(7), "root", &SpanKind::Server, &[], &[]);
         assert_eq!(root.decision, SamplingDecision::RecordAndSample);
     }
 }

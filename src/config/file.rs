@@ -194,7 +194,7 @@ impl Config {
     /// # Ok::<(), tctx::config::ConfigError>(())
     /// ```
     pub fn from_yaml_str(text: &str) -> Result<Self, ConfigError> {
-        Self::from_yaml_str_with_env(text, |name| read_var(name))
+        Self::from_yaml_str_with_env(text, read_var)
     }
 
     /// The configuration in YAML `text`, with `lookup` giving the value of each environment
@@ -452,11 +452,20 @@ pub fn from_env() -> Result<Option<Config>, ConfigError> {
     Config::from_file(path).map(Some)
 }
 
-/// `None` when `OTEL_CONFIG_FILE` is not set; else the configuration it names, with its
-/// warnings logged, or `Some(None)` if it failed to load (the error logged).
-pub(crate) fn config_file_from_env_logged() -> Option<Option<Config>> {
+/// What `OTEL_CONFIG_FILE` gave.
+pub(crate) enum ConfigFile {
+    /// The variable is unset or blank.
+    Unset,
+    /// The file failed to load; the error is logged.
+    Failed,
+    /// The file's configuration; its warnings are logged.
+    Loaded(Config),
+}
+
+/// The configuration `OTEL_CONFIG_FILE` names, its warnings or error logged.
+pub(crate) fn config_file_from_env_logged() -> ConfigFile {
     match from_env() {
-        Ok(None) => None,
+        Ok(None) => ConfigFile::Unset,
         Ok(Some(config)) => {
             for warning in config.warnings() {
                 opentelemetry::otel_warn!(
@@ -464,7 +473,7 @@ pub(crate) fn config_file_from_env_logged() -> Option<Option<Config>> {
                     message = format!("{CONFIG_FILE_VAR}: {warning}")
                 );
             }
-            Some(Some(config))
+            ConfigFile::Loaded(config)
         }
         Err(error) => {
             opentelemetry::otel_warn!(
@@ -474,7 +483,7 @@ pub(crate) fn config_file_from_env_logged() -> Option<Option<Config>> {
                      variables, using the default sampler and propagators"
                 )
             );
-            Some(None)
+            ConfigFile::Failed
         }
     }
 }

@@ -111,7 +111,7 @@ mod substitute;
 mod yaml;
 
 #[cfg(feature = "config")]
-pub(crate) use file::config_file_from_env_logged;
+pub(crate) use file::{config_file_from_env_logged, ConfigFile};
 #[cfg(feature = "config")]
 pub use file::{
     from_env, from_file, from_yaml_str, Config, ConfigError, ConfigWarning, MAX_FILE_BYTES,

@@ -17,8 +17,7 @@ use crate::probability::MIN_PROBABILITY;
 use crate::sampler::{
     AlwaysOff, AlwaysOn, AlwaysRecord, ComposableAlwaysOff, ComposableAlwaysOn,
     ComposableParentThreshold, ComposableProbability, ComposableRuleBased, ComposableSampler,
-    CompositeSampler, ParentBased, ParentKind, Probability, Rule, SpanMatcher,
-    TraceIdRatioBased,
+    CompositeSampler, ParentBased, ParentKind, Probability, Rule, SpanMatcher, TraceIdRatioBased,
 };
 
 /// The place of a node: its keys and indexes from the root, built on the stack and printed
@@ -75,7 +74,8 @@ impl fmt::Display for Path<'_> {
         }
         match self.segment {
             Segment::Root => Ok(()),
-            Segment::Key(key) if matches!(self.parent, Some(p) if !matches!(p.segment, Segment::Root)) => {
+            Segment::Key(key) if matches!(self.parent, Some(p) if !matches!(p.segment, Segment::Root)) =>
+            {
                 write!(f, ".{key}")
             }
             Segment::Key(key) => f.write_str(key),
@@ -121,7 +121,10 @@ fn closed_object<'n>(
     path: &Path<'_>,
 ) -> Result<&'n Entries, ConfigError> {
     let entries = object(node, path)?;
-    if let Some((key, _)) = entries.iter().find(|(key, _)| !allowed.contains(&key.as_str())) {
+    if let Some((key, _)) = entries
+        .iter()
+        .find(|(key, _)| !allowed.contains(&key.as_str()))
+    {
         return Err(path.error(format!(
             "unknown key \"{}\" (expected one of: {})",
             cut(key),
@@ -145,7 +148,11 @@ fn required<'n>(entries: &'n Entries, key: &str, path: &Path<'_>) -> Result<&'n 
 }
 
 /// The one entry of a mapping that names a plugin (`minProperties: 1, maxProperties: 1`).
-fn single<'n>(node: &'n Node, what: &str, path: &Path<'_>) -> Result<(&'n str, &'n Node), ConfigError> {
+fn single<'n>(
+    node: &'n Node,
+    what: &str,
+    path: &Path<'_>,
+) -> Result<(&'n str, &'n Node), ConfigError> {
     match object(node, path)? {
         [(name, value)] => Ok((name, value)),
         [] => Err(path.error(format!("expected one {what}, found none"))),
@@ -263,7 +270,9 @@ pub(crate) fn sampler(node: &Node, path: &Path<'_>) -> Result<ConfiguredSampler,
             ConfiguredSampler::new(AlwaysRecord::new(root))
         }
         "parent_based" => parent_based(value, &here)?,
-        "trace_id_ratio_based" => ConfiguredSampler::new(TraceIdRatioBased::new(ratio(value, &here)?)),
+        "trace_id_ratio_based" => {
+            ConfiguredSampler::new(TraceIdRatioBased::new(ratio(value, &here)?))
+        }
         "probability/development" => {
             let ratio = ratio(value, &here)?;
             if ratio == 0.0 {
@@ -275,7 +284,9 @@ pub(crate) fn sampler(node: &Node, path: &Path<'_>) -> Result<ConfiguredSampler,
                 ConfiguredSampler::new(sampler)
             }
         }
-        "composite/development" => ConfiguredSampler::new(CompositeSampler::new(composable(value, &here)?)),
+        "composite/development" => {
+            ConfiguredSampler::new(CompositeSampler::new(composable(value, &here)?))
+        }
         "jaeger_remote/development" => {
             return Err(path.error(
                 "sampler \"jaeger_remote/development\" is not supported by tctx (it needs a \
@@ -472,7 +483,10 @@ fn closed_object_entries<'n>(
     allowed: &[&str],
     path: &Path<'_>,
 ) -> Result<&'n Entries, ConfigError> {
-    if let Some((key, _)) = entries.iter().find(|(key, _)| !allowed.contains(&key.as_str())) {
+    if let Some((key, _)) = entries
+        .iter()
+        .find(|(key, _)| !allowed.contains(&key.as_str()))
+    {
         return Err(path.error(format!(
             "unknown key \"{}\" (expected one of: {})",
             cut(key),

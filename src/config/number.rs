@@ -59,10 +59,18 @@ mod tests {
             ("-0.0", Ok(-0.0), "negative zero is zero"),
             ("1e-300", Ok(1e-300), "small but representable"),
             ("5e-324", Ok(5e-324), "the smallest subnormal"),
-            ("1e-400", Err(NumberError::Underflow), "below every subnormal"),
+            (
+                "1e-400",
+                Err(NumberError::Underflow),
+                "below every subnormal",
+            ),
             ("-1e-400", Err(NumberError::Underflow), "negative too"),
             ("1e400", Err(NumberError::Overflow), "above f64::MAX"),
-            ("inf", Ok(f64::INFINITY), "spelled infinity is not an overflow"),
+            (
+                "inf",
+                Ok(f64::INFINITY),
+                "spelled infinity is not an overflow",
+            ),
             ("abc", Err(NumberError::NotANumber), "not a number"),
             ("", Err(NumberError::NotANumber), "empty"),
         ] {
