@@ -8,6 +8,7 @@
 #![allow(clippy::similar_names)]
 
 use std::collections::HashMap;
+use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use opentelemetry::propagation::TextMapPropagator;
@@ -58,11 +59,13 @@ fn sampler_of(yaml: &str) -> Result<String, ConfigError> {
 
 /// A file with `sampler` (indented YAML) as `tracer_provider.sampler`.
 fn with_sampler(sampler: &str) -> String {
-    let indented: String = sampler
-        .lines()
-        .map(|line| format!("    {line}\n"))
-        .collect();
-    format!("file_format: \"1.1\"\ntracer_provider:\n  sampler:\n{indented}")
+    let mut yaml = String::from("file_format: \"1.1\"\ntracer_provider:\n  sampler:\n");
+    for line in sampler.lines() {
+        yaml.push_str("    ");
+        yaml.push_str(line);
+        yaml.push('\n');
+    }
+    yaml
 }
 
 fn sorted_fields(propagator: &dyn TextMapPropagator) -> Vec<String> {
@@ -226,6 +229,7 @@ fn example_files_load() {
 
 /// Each sampler of `tracer_provider.yaml`, with its defaults, against the Rust API.
 #[test]
+#[allow(clippy::too_many_lines)] // the table
 fn every_sampler_type() {
     let pb = |root: &dyn Fn() -> ParentBased| root().description();
     let cases: Vec<(&str, String, &str)> = vec![
@@ -371,6 +375,7 @@ fn every_sampler_type() {
 /// Bad files: the error names the place, and says what is wrong; never a panic, never a
 /// sampler other than the one written.
 #[test]
+#[allow(clippy::too_many_lines)] // the table
 fn errors_name_the_place() {
     let rules = |third: &str| {
         with_sampler(&format!(
@@ -663,7 +668,9 @@ fn large_and_hostile_input() {
     let mut laughs = String::from("file_format: \"1.1\"\nl0: &l0 [a, a, a, a, a, a, a, a, a, a]\n");
     for level in 1..20 {
         let prev = level - 1;
-        laughs.push_str(&format!("l{level}: &l{level} [*l{prev}, *l{prev}, *l{prev}, *l{prev}, *l{prev}, *l{prev}, *l{prev}, *l{prev}, *l{prev}, *l{prev}]\n"));
+        let alias = format!("*l{prev}");
+        let aliases = vec![alias; 10].join(", ");
+        let _ = writeln!(laughs, "l{level}: &l{level} [{aliases}]");
     }
     let error = load(&laughs).unwrap_err();
     assert!(
@@ -722,6 +729,7 @@ fn files() {
 /// a boolean, an attribute value a string). The whole table, row by row with the resolved
 /// tags, is a unit test of `src/config/yaml.rs`.
 #[test]
+#[allow(clippy::too_many_lines)] // tables
 fn substitution_through_the_public_api() {
     let ratio = |value: &str| {
         sampler_of(&with_sampler(&format!(
@@ -1013,4 +1021,17 @@ fn end_to_end_redis_ping_snippet() {
         .span_context()
         .is_sampled());
     let _ = provider.shutdown();
+}
+
+/// `examples/sampling.yaml`, the sampling example's file, loads.
+#[test]
+fn the_example_file_loads() {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("examples/sampling.yaml");
+    let yaml = std::fs::read_to_string(path).unwrap();
+    let config = Config::from_yaml_str_with_env(&yaml, |_| None).unwrap();
+    assert!(config.warnings().is_empty());
+    assert!(config
+        .sampler()
+        .description()
+        .contains("ComposableProbability{0.1}"));
 }

@@ -322,7 +322,9 @@ impl Config {
     /// let config = tctx::config::from_yaml_str(
     ///     "file_format: \"1.1\"\npropagator:\n  composite_list: tracecontext\n",
     /// )?;
-    /// let fields: Vec<&str> = config.propagator().fields().collect();
+    /// let propagator = config.propagator();
+    /// let mut fields: Vec<&str> = propagator.fields().collect();
+    /// fields.sort_unstable();
     /// assert_eq!(fields, ["traceparent", "tracestate"]);
     /// # Ok::<(), tctx::config::ConfigError>(())
     /// ```

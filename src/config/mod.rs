@@ -17,9 +17,11 @@
 //! [`propagator_from_env`](crate::propagator_from_env) then read instead of the other
 //! variables.
 //!
+//! Health checks never, callers' decisions honoured, 10% of the rest, consistently across
+//! services:
+//!
 //! ```
 //! use opentelemetry_sdk::trace::SdkTracerProvider;
-//! use tctx::sampler::SamplerDescription;
 //!
 //! let config = tctx::config::from_yaml_str(r#"
 //! file_format: "1.1"
@@ -28,13 +30,10 @@
 //!     composite/development:
 //!       rule_based:
 //!         rules:
-//!           # Health checks: never.
 //!           - attribute_values: { key: http.route, values: [/healthz, /livez] }
 //!             sampler: { always_off: }
-//!           # Callers' decisions: honoured.
 //!           - parent: [remote]
 //!             sampler: { parent_threshold: { root: { always_off: } } }
-//!           # The rest: 10%, consistently across services.
 //!           - sampler: { probability: { ratio: 0.1 } }
 //! propagator:
 //!   composite: [ { tracecontext: }, { baggage: } ]

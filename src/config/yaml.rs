@@ -478,6 +478,7 @@ mod tests {
     /// Every row of the table of "Environment variable substitution"
     /// (`configuration_data-model.md`): the input, the resolved value and its tag.
     #[test]
+    #[allow(clippy::too_many_lines)] // the table
     fn the_specification_table() {
         use Tag::{Bool, Float, Int, Null, Str};
         let rows: [(&str, &str, Tag, &str); 27] = [
