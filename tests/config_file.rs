@@ -277,6 +277,11 @@ fn every_sampler_type() {
             "an integer is a number",
         ),
         (
+            "trace_id_ratio_based:\n  ratio: 1e-20",
+            TraceIdRatioBased::new(1e-20).description(),
+            "the schema's minimum is 0: no 2^-56 floor for this one",
+        ),
+        (
             "probability/development:\n  ratio: 0.5",
             Probability::new(0.5).unwrap().description(),
             "",
@@ -433,6 +438,19 @@ fn errors_name_the_place() {
             "tracer_provider.sampler.probability/development.ratio",
             "1e-20 is below 2^-56, the smallest sampling probability",
             "below the smallest probability",
+        ),
+        (
+            s("composite/development:\n  probability:\n    ratio: 1e-17"),
+            "tracer_provider.sampler.composite/development.probability.ratio",
+            "1e-17 is below 2^-56",
+            "the composable too",
+        ),
+        (
+            "file_format: \"1.1\"\npropagator:\n  composite: [ { tracecontext: { x: 1 } } ]"
+                .to_owned(),
+            "propagator.composite[0].tracecontext",
+            "unknown key \"x\"",
+            "tracecontext takes nothing",
         ),
         (
             s("trace_id_ratio_based:\n  ratio: \"0.5\""),
@@ -1034,4 +1052,38 @@ fn the_example_file_loads() {
         .sampler()
         .description()
         .contains("ComposableProbability{0.1}"));
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(3000))]
+
+    /// Any text, YAML-ish or not, is a configuration or an error: never a panic.
+    #[test]
+    fn any_text_loads_or_errs(text in "[a-z_:/ \\n\\-\\[\\]{},&*!?#'\"$0-9.|>%@`~]{0,300}") {
+        let _ = load(&text);
+        let _ = load(&format!("file_format: \"1.1\"\ntracer_provider:\n  sampler:\n{text}"));
+    }
+
+    /// Samplers put together from the schema's words at random indentations.
+    #[test]
+    fn any_sampler_tree_loads_or_errs(lines in proptest::collection::vec(
+        (0..6usize, proptest::sample::select(vec![
+            "always_on:", "always_off:", "always_record:", "root:", "parent_based:",
+            "remote_parent_sampled:", "trace_id_ratio_based:", "ratio: 0.5", "ratio: 1e-400",
+            "ratio: ${RATIO}", "probability/development:", "composite/development:",
+            "probability:", "parent_threshold:", "rule_based:", "rules:", "- sampler:",
+            "- parent: [remote]", "span_kinds: [client]", "attribute_values:", "key: k",
+            "values: [a, 1]", "attribute_patterns:", "included: [\"*\"]", "excluded: [a?]",
+            "sampler:", "jaeger_remote/development:", "- ", "{}", "[]", "~",
+        ])),
+        0..24,
+    )) {
+        let mut yaml = String::from("file_format: \"1.1\"\ntracer_provider:\n  sampler:\n");
+        for (indent, line) in lines {
+            yaml.push_str(&"  ".repeat(indent + 2));
+            yaml.push_str(line);
+            yaml.push('\n');
+        }
+        let _ = load(&yaml);
+    }
 }

@@ -12,6 +12,13 @@ use super::yaml::{self, Node};
 use crate::sampler::AlwaysOff;
 
 /// The largest configuration file read, in bytes (4 MiB; real ones are a few KiB).
+///
+/// # Examples
+///
+/// ```
+/// let too_large = format!("file_format: \"1.1\"\n#{}", " ".repeat(tctx::config::MAX_FILE_BYTES));
+/// assert!(tctx::config::from_yaml_str(&too_large).is_err());
+/// ```
 pub const MAX_FILE_BYTES: usize = 4 << 20;
 
 const CONFIG_FILE_VAR: &str = "OTEL_CONFIG_FILE";

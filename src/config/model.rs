@@ -274,7 +274,7 @@ pub(crate) fn sampler(node: &Node, path: &Path<'_>) -> Result<ConfiguredSampler,
             ConfiguredSampler::new(TraceIdRatioBased::new(ratio(value, &here)?))
         }
         "probability/development" => {
-            let ratio = ratio(value, &here)?;
+            let ratio = probability_ratio(value, &here)?;
             if ratio == 0.0 {
                 // "A ratio value of 0 is considered non-probabilistic" (ComposableProbability).
                 ConfiguredSampler::new(AlwaysOff)
@@ -346,15 +346,20 @@ fn ratio(value: &Node, path: &Path<'_>) -> Result<f64, ConfigError> {
     if !(0.0..=1.0).contains(&ratio) {
         return Err(path.error(format!("{} is not in [0, 1]", cut(&scalar_text(node)))));
     }
-    if ratio > 0.0 && ratio < MIN_PROBABILITY {
-        // Only the probability samplers care, but a ratio this small is a mistake anywhere.
-        return Err(path.error(format!(
-            "{} is below 2^-56, the smallest sampling probability (use 0 to sample nothing)",
-            cut(&scalar_text(node))
-        )));
-    }
     // `+ 0.0` turns -0 into 0.
     Ok(ratio + 0.0)
+}
+
+/// The ratio of a probability sampler: as [`ratio`], and 0 or at least 2^-56 ("A value
+/// between `2^-56` and 1.0 (inclusive)"; 0 is `always_off`).
+fn probability_ratio(value: &Node, path: &Path<'_>) -> Result<f64, ConfigError> {
+    let ratio = ratio(value, path)?;
+    if ratio > 0.0 && ratio < MIN_PROBABILITY {
+        return Err(path.key("ratio").error(format!(
+            "{ratio:e} is below 2^-56, the smallest sampling probability (0 samples nothing)"
+        )));
+    }
+    Ok(ratio)
 }
 
 fn scalar_text(node: &Node) -> String {
@@ -378,7 +383,7 @@ fn composable(node: &Node, path: &Path<'_>) -> Result<Arc<dyn ComposableSampler>
             Arc::new(ComposableAlwaysOff)
         }
         "probability" => {
-            let ratio = ratio(value, &here)?;
+            let ratio = probability_ratio(value, &here)?;
             if ratio == 0.0 {
                 // "For the zero case a ComposableAlwaysOff instance SHOULD be returned".
                 Arc::new(ComposableAlwaysOff)
@@ -548,7 +553,11 @@ pub(crate) fn propagators(
     if let Some(node) = get(entries, "composite") {
         for (i, item) in items(node, &composite_path)?.iter().enumerate() {
             let item_path = composite_path.index(i);
-            let (name, _) = single(item, "propagator", &item_path)?;
+            let (name, value) = single(item, "propagator", &item_path)?;
+            if matches!(name, "tracecontext" | "baggage") {
+                // `additionalProperties: false`: these take no configuration.
+                closed_object(value, &[], &item_path.key(name))?;
+            }
             names.push((name, Some(i)));
         }
     }
