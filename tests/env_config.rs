@@ -158,6 +158,29 @@ fn every_tctx_sampler() {
             parent_based(&rate_limited("100")),
             &[],
         ),
+        // Callers' sampled spans capped too, by a limiter of their own.
+        (
+            Some("parentbased_ratelimited_callers"),
+            Some("50"),
+            format!(
+                "ParentBased{{root:{0},remoteParentSampled:{0},\
+                 remoteParentNotSampled:AlwaysOffSampler,localParentSampled:AlwaysOnSampler,\
+                 localParentNotSampled:AlwaysOffSampler}}",
+                rate_limited("50")
+            ),
+            &[],
+        ),
+        (
+            Some("ParentBased_RateLimited_Callers"),
+            Some("1e400"),
+            format!(
+                "ParentBased{{root:{0},remoteParentSampled:{0},\
+                 remoteParentNotSampled:AlwaysOffSampler,localParentSampled:AlwaysOnSampler,\
+                 localParentNotSampled:AlwaysOffSampler}}",
+                rate_limited("100")
+            ),
+            &[ARG],
+        ),
     ]);
 }
 
