@@ -5,6 +5,13 @@
 //! - `remote_sampled_empty/…`: a sampled remote parent with an empty tracestate.
 //! - `remote_sampled_8/…`: the same with 8 tracestate members, `ot=th:e666` among them, so
 //!   the probability samplers find their own threshold there and change nothing.
+//! - `rule_based/{tctx_rule_based,hand_written}`: five rules, the third of which matches a
+//!   server span with 8 attributes (`http.route` `/api/users` against `/api/*`), deciding at
+//!   0.1 on a root it drops; beside a hand-written `ShouldSample` that tests the same
+//!   conditions and makes the same decision.
+//! - `composite/{tctx_composite_probability,tctx_probability}`: `CompositeSampler` over
+//!   `ComposableProbability(0.1)` beside `Probability::new(0.1)`, on a root it samples
+//!   (writing `th` into an empty tracestate).
 //! - `rate_limiter/{one_thread,two_threads}`: `RateLimiter::try_acquire` alone, and while a
 //!   second thread calls it in a loop on the same limiter.
 //!
@@ -15,12 +22,17 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, Criterion};
+use opentelemetry::trace::Link;
 use opentelemetry::trace::{
     SpanContext, SpanId, SpanKind, TraceContextExt, TraceFlags, TraceId, TraceState,
 };
-use opentelemetry::Context;
-use opentelemetry_sdk::trace::{Sampler, ShouldSample};
-use tctx::sampler::{AlwaysOn, ParentBased, ParentThreshold, Probability, RateLimiter};
+use opentelemetry::{Context, KeyValue};
+use opentelemetry_sdk::trace::{Sampler, SamplingDecision, SamplingResult, ShouldSample};
+use tctx::probability::{OtValue, Randomness, Threshold};
+use tctx::sampler::{
+    AlwaysOn, ComposableAlwaysOff, ComposableAlwaysOn, ComposableProbability, ComposableRuleBased,
+    CompositeSampler, ParentBased, ParentThreshold, Probability, RateLimiter, Rule, SpanMatcher,
+};
 
 /// Randomness 0x0e0e4736… is below the threshold of 0.1 (0xe666…): dropped by every
 /// probability sampler here, so the roots need no tracestate.
@@ -95,6 +107,181 @@ fn should_sample(c: &mut Criterion) {
     }
 }
 
+/// The five rules of the `rule_based` group, as a tctx sampler.
+fn five_rules() -> CompositeSampler {
+    CompositeSampler::new(ComposableRuleBased::new([
+        Rule::new(
+            SpanMatcher::new()
+                .span_kinds([SpanKind::Client])
+                .attribute_values("db.operation", ["PING"]),
+            ComposableAlwaysOff,
+        ),
+        Rule::new(
+            SpanMatcher::new().attribute_values("http.route", ["/healthz", "/livez"]),
+            ComposableAlwaysOff,
+        ),
+        Rule::new(
+            SpanMatcher::new().attribute_patterns("http.route", ["/api/*"], ["/api/internal/*"]),
+            ComposableProbability::new(0.1).unwrap(),
+        ),
+        Rule::new(
+            SpanMatcher::new().attribute_values("http.route", ["/checkout"]),
+            ComposableAlwaysOn,
+        ),
+        Rule::new(
+            SpanMatcher::new(),
+            ComposableProbability::new(0.01).unwrap(),
+        ),
+    ]))
+}
+
+/// The same five rules, written by hand as a user would without composable samplers.
+#[derive(Clone, Debug)]
+struct HandWritten {
+    tenth: Threshold,
+    hundredth: Threshold,
+}
+
+impl HandWritten {
+    /// The consistent decision at `threshold`, as the specification asks of any sampler:
+    /// `R` from the parent's `rv` or the trace-id, `th` written when sampled and erased
+    /// when dropped, other members kept.
+    fn decide(
+        threshold: Option<Threshold>,
+        parent_context: Option<&Context>,
+        trace_id: TraceId,
+    ) -> SamplingResult {
+        let parent_state = parent_context.and_then(|cx| {
+            let span = cx.span();
+            let sc = span.span_context();
+            sc.is_valid().then(|| sc.trace_state().clone())
+        });
+        let parent_state = parent_state.unwrap_or_default();
+        let ot = OtValue::parse(parent_state.get("ot").unwrap_or(""));
+        let randomness = ot
+            .randomness()
+            .unwrap_or_else(|| Randomness::from_trace_id_bytes(trace_id.to_bytes()));
+        let sampled = threshold.is_some_and(|th| th.samples(randomness));
+        let new_ot = ot.with_threshold(threshold.filter(|_| sampled));
+        let trace_state = if new_ot == ot.as_str() {
+            parent_state
+        } else if new_ot.is_empty() {
+            parent_state.delete("ot").unwrap_or_default()
+        } else {
+            parent_state
+                .insert("ot", new_ot.into_owned())
+                .unwrap_or_default()
+        };
+        let decision = if sampled {
+            SamplingDecision::RecordAndSample
+        } else {
+            SamplingDecision::Drop
+        };
+        SamplingResult {
+            decision,
+            attributes: Vec::new(),
+            trace_state,
+        }
+    }
+}
+
+impl ShouldSample for HandWritten {
+    fn should_sample(
+        &self,
+        parent_context: Option<&Context>,
+        trace_id: TraceId,
+        _name: &str,
+        span_kind: &SpanKind,
+        attributes: &[KeyValue],
+        _links: &[Link],
+    ) -> SamplingResult {
+        let get = |key: &str| {
+            attributes
+                .iter()
+                .find(|kv| kv.key.as_str() == key)
+                .map(|kv| kv.value.as_str())
+        };
+        let route = get("http.route");
+        let route = route.as_deref();
+        let ping = *span_kind == SpanKind::Client && get("db.operation").as_deref() == Some("PING");
+        let threshold = if ping || matches!(route, Some("/healthz" | "/livez")) {
+            None
+        } else if route.is_some_and(|r| r.starts_with("/api/") && !r.starts_with("/api/internal/"))
+        {
+            Some(self.tenth)
+        } else if route == Some("/checkout") {
+            Some(Threshold::SAMPLE_ALL)
+        } else {
+            Some(self.hundredth)
+        };
+        Self::decide(threshold, parent_context, trace_id)
+    }
+}
+
+fn rule_based(c: &mut Criterion) {
+    let attributes = [
+        KeyValue::new("http.request.method", "GET"),
+        KeyValue::new("url.scheme", "https"),
+        KeyValue::new("server.address", "shop.example"),
+        KeyValue::new("server.port", 443),
+        KeyValue::new("user_agent.original", "curl/8.5"),
+        KeyValue::new("client.address", "192.0.2.7"),
+        KeyValue::new("network.protocol.version", "1.1"),
+        KeyValue::new("http.route", "/api/users"),
+    ];
+    let hand_written = HandWritten {
+        tenth: Threshold::from_probability(0.1).unwrap(),
+        hundredth: Threshold::from_probability(0.01).unwrap(),
+    };
+    let samplers: [(&str, Box<dyn ShouldSample>); 2] = [
+        ("tctx_rule_based", Box::new(five_rules())),
+        ("hand_written", Box::new(hand_written)),
+    ];
+    let cx = Context::new();
+    let mut group = c.benchmark_group("rule_based");
+    for (name, sampler) in &samplers {
+        group.bench_function(*name, |b| {
+            b.iter(|| {
+                sampler.should_sample(
+                    Some(black_box(&cx)),
+                    black_box(TraceId::from(DROPPED_ID)),
+                    "GET /api/users",
+                    &SpanKind::Server,
+                    black_box(&attributes),
+                    &[],
+                )
+            });
+        });
+    }
+    group.finish();
+
+    let mut group = c.benchmark_group("composite");
+    let samplers: [(&str, Box<dyn ShouldSample>); 2] = [
+        (
+            "tctx_composite_probability",
+            Box::new(CompositeSampler::new(
+                ComposableProbability::new(0.1).unwrap(),
+            )),
+        ),
+        ("tctx_probability", Box::new(Probability::new(0.1).unwrap())),
+    ];
+    for (name, sampler) in &samplers {
+        group.bench_function(*name, |b| {
+            b.iter(|| {
+                sampler.should_sample(
+                    Some(black_box(&cx)),
+                    black_box(TraceId::from(SAMPLED_ID)),
+                    "GET /cart",
+                    &SpanKind::Server,
+                    &[],
+                    &[],
+                )
+            });
+        });
+    }
+    group.finish();
+}
+
 fn rate_limiter(c: &mut Criterion) {
     let mut group = c.benchmark_group("rate_limiter");
     // A budget never exhausted and one always exhausted cost the same compare-exchange; a
@@ -126,6 +313,6 @@ fn rate_limiter(c: &mut Criterion) {
 criterion_group! {
     name = sampler_benches;
     config = Criterion::default().measurement_time(Duration::from_secs(4));
-    targets = should_sample, rate_limiter
+    targets = should_sample, rule_based, rate_limiter
 }
 criterion_main!(sampler_benches);

@@ -91,6 +91,13 @@ async fn main() -> Result<(), BoxError> {
             return Err(format!("checkout failed: {} {}", outcome.status, outcome.body).into());
         }
     }
+    println!(
+        "\nReading the headers: a traceparent is 00-<trace-id>-<parent-id>-<flags>; the trace-id\n\
+         stays, the parent-id is the sender's span, flags 03 = sampled + random trace-id.\n\
+         ot=th:0 in tracestate is the sampling threshold tctx's consistent sampler wrote for\n\
+         the root (th:0 = keep 100%), so every service downstream can count and agree;\n\
+         gateway=... and cart=... are the services' own entries, newest left."
+    );
     Ok(())
 }
 

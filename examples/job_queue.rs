@@ -1,11 +1,14 @@
-//! Trace context through a background job queue, with the codec alone (no OpenTelemetry).
+//! Trace context through a background job queue: the codec in the job fields, OpenTelemetry
+//! in the workers, and the `From`/`TryFrom` conversions between them.
 //!
 //! A producer enqueues jobs that carry their `traceparent` and `tracestate` as plain string
-//! fields, as a message broker or a database row would. Worker threads parse them, continue
-//! the trace with a span of their own, and may enqueue more jobs: one job fans out to several
-//! children, which must all hang off the same parent. One job arrives with a corrupted
-//! `traceparent`: its worker restarts the trace and drops the `tracestate`, as W3C Trace
-//! Context's processing model asks.
+//! fields, as a message broker or a database row would. Worker threads parse them with the
+//! codec, turn them into OpenTelemetry's remote parent with the conversions (no `HashMap`
+//! and propagator round trip), record an OpenTelemetry span of their own, and may enqueue
+//! more jobs carrying `Traceparent::try_from(&cx)`: one job fans out to several children,
+//! which must all hang off the same parent. One job arrives with a corrupted `traceparent`:
+//! its worker restarts the trace and drops the `tracestate`, as W3C Trace Context's
+//! processing model asks.
 //!
 //! Run it with `cargo run --example job_queue`. Each line shows the worker, the trace-id, the
 //! parent-id the job carried and the job's own span id: the fan-out children share a trace
@@ -16,6 +19,12 @@ use std::sync::{Condvar, Mutex};
 use std::thread;
 use std::time::Duration;
 
+use opentelemetry::trace::{
+    SpanContext, TraceContextExt, TraceFlags, TraceState as OtelTraceState, Tracer,
+    TracerProvider as _,
+};
+use opentelemetry::Context;
+use opentelemetry_sdk::trace::{SdkTracer, SdkTracerProvider};
 use tctx::{SpanId, TraceId, TraceState, Traceparent};
 
 /// A job as it sits in the queue: data plus the trace context, serialized.
@@ -87,25 +96,42 @@ impl Queue {
     }
 }
 
-/// A worker's handling of one job: continue the trace (or restart it), record, fan out.
-fn process(queue: &Queue, worker: usize, job: &Job) -> Record {
+/// A worker's handling of one job: continue the trace (or restart it) with an OpenTelemetry
+/// span, record, fan out.
+fn process(queue: &Queue, tracer: &SdkTracer, worker: usize, job: &Job) -> Record {
     // Parse tracestate only if traceparent is valid; otherwise restart the trace.
-    let (span, parent_id, mut state) = match Traceparent::parse(&job.traceparent) {
-        // This job's span: same trace-id and flags, a new id. Every job made from the same
-        // `parent` calls `parent.child()` on it, so siblings get siblings' ids.
-        Ok(parent) => (
-            parent.child(),
-            Some(parent.parent_id()),
-            TraceState::parse(&job.tracestate).unwrap_or_default(),
-        ),
-        Err(_) => (Traceparent::make(), None, TraceState::new()),
+    let (parent_cx, parent_id, mut state) = match Traceparent::parse(&job.traceparent) {
+        Ok(parent) => {
+            let state = TraceState::parse(&job.tracestate).unwrap_or_default();
+            // The job's traceparent as OpenTelemetry's remote parent. `SpanContext::from(parent)`
+            // would do without a tracestate; here the ids and the list are converted one by one.
+            // OpenTelemetry's `TraceState` refuses some Level 2 keys (`a@b@c`): then the span
+            // goes without it, and the codec's list, which stays authoritative, still travels.
+            let remote = SpanContext::new(
+                parent.trace_id().into(),
+                parent.parent_id().into(),
+                TraceFlags::new(parent.flags()),
+                true,
+                OtelTraceState::try_from(&state).unwrap_or_default(),
+            );
+            let cx = Context::new().with_remote_span_context(remote);
+            (cx, Some(parent.parent_id()), state)
+        }
+        Err(_) => (Context::new(), None, TraceState::new()),
     };
     state
         .set("jobq", &format!("w{worker}"))
         .expect("a valid member");
 
+    // This job's span, a child of the job's parent (or a new root). Every job made from the
+    // same parent starts its span from the same parent context, so siblings are siblings.
+    let span = tracer.start_with_context(job.name.clone(), &parent_cx);
+    let cx = parent_cx.with_span(span);
+    // The header to hand on: what tctx's propagator would inject for this span.
+    let span_tp = Traceparent::try_from(&cx).expect("the SDK's spans have valid ids");
+
     // Fan-out: every child job carries this job's span as its parent, the same value each
-    // time, and each child's worker makes its own span with `parent.child()`.
+    // time, and each child's worker makes its own span under it.
     //
     // Wrong: handing child k the header of child k-1 (`parent.child().child()...`). Each
     // header would then name the previous sibling as parent, and the trace view would show a
@@ -115,16 +141,18 @@ fn process(queue: &Queue, worker: usize, job: &Job) -> Record {
         queue.push(Job {
             name: format!("{}/child-{k}", job.name),
             fan_out: 0,
-            traceparent: span.to_string(),
+            traceparent: span_tp.to_string(),
             tracestate: state.to_string(),
         });
     }
+    let span_context = cx.span().span_context().clone();
+    cx.span().end();
     Record {
         job: job.name.clone(),
         worker,
-        trace_id: span.trace_id(),
+        trace_id: TraceId::try_from(span_context.trace_id()).expect("a valid span"),
         parent_id,
-        span_id: span.parent_id(),
+        span_id: SpanId::try_from(span_context.span_id()).expect("a valid span"),
         tracestate: state.into_string(),
     }
 }
@@ -138,6 +166,9 @@ fn process(queue: &Queue, worker: usize, job: &Job) -> Record {
 pub fn run(workers: usize, fan_out: usize) -> (Traceparent, Vec<Record>) {
     let queue = Queue::default();
     let records = Mutex::new(Vec::new());
+    // The workers' OpenTelemetry: default sampler (parent-based, always on), no exporter.
+    let provider = SdkTracerProvider::builder().build();
+    let tracer = provider.tracer("job_queue");
 
     // Producer: its own span is the root of the trace; it enqueues three jobs.
     let root = Traceparent::make();
@@ -155,10 +186,10 @@ pub fn run(workers: usize, fan_out: usize) -> (Traceparent, Vec<Record>) {
 
     thread::scope(|scope| {
         for worker in 1..=workers {
-            let (queue, records) = (&queue, &records);
+            let (queue, records, tracer) = (&queue, &records, &tracer);
             scope.spawn(move || {
                 while let Some(job) = queue.pop() {
-                    let record = process(queue, worker, &job);
+                    let record = process(queue, tracer, worker, &job);
                     records.lock().unwrap().push(record);
                     thread::sleep(Duration::from_millis(5)); // the work itself
                     queue.done();

@@ -134,4 +134,10 @@ fn main() {
         spans.server.span_id()
     );
     println!("every line of one request shares its trace_id: grep for it across services");
+    println!(
+        "trace_flags: 01 = sampled. The spans started here say 01: the SDK gives a root span no\n\
+         random bit (tctx's propagator still sends -03 for it, as the SDK's ids are random).\n\
+         The continued trace says 03: the caller's traceparent ended in -03 (sampled + random,\n\
+         W3C Level 2), and the SDK copies a parent's flags to its children."
+    );
 }

@@ -5,7 +5,8 @@
 //! extracted by the tctx propagator from `traceparent` headers with flags `-03` (sampled,
 //! random), `-01` (sampled, Level 1 caller) and `-00` (not sampled). It prints the sampler's
 //! description, how many spans of each case were sampled, and the `ot` tracestate value the
-//! sampled spans carry (`th:c` is a 25% threshold, for example).
+//! sampled spans carry: `th` is the sampling threshold tctx's consistent samplers write so
+//! that services downstream can count and agree (`th:c` is a 25% threshold, for example).
 //!
 //! Run it with `cargo run --example sampling` to compare three configurations, or with your
 //! own, e.g. `OTEL_TRACES_SAMPLER=parentbased_traceidratio OTEL_TRACES_SAMPLER_ARG=0.5 cargo
@@ -176,7 +177,7 @@ fn main() {
                 .iter()
                 .map(|ot| {
                     if ot.is_empty() {
-                        "(none)".to_owned()
+                        "no ot member".to_owned()
                     } else {
                         format!("ot={ot}")
                     }
@@ -188,7 +189,7 @@ fn main() {
                 case.spans,
                 case.sampled,
                 if ot.is_empty() {
-                    "-".to_owned()
+                    "(no span sampled)".to_owned()
                 } else {
                     ot.join(" ")
                 }
@@ -199,6 +200,14 @@ fn main() {
             report.elapsed
         );
     }
+    println!(
+        "ot written: the `ot` member of the sampled spans' tracestate, which goes on to the\n\
+         next service with their traceparent. th:X is the sampling threshold written by tctx's\n\
+         consistent samplers (th:c keeps 25%, th:0 keeps all), so every service downstream\n\
+         can count what a sampled span stands for and agree on the decision. \"no ot member\":\n\
+         sampled, but no threshold to send (the caller's decision was followed, or the\n\
+         sampler is not a consistent one). \"(no span sampled)\": nothing to show.\n"
+    );
     if std::env::var_os("OTEL_TRACES_SAMPLER").is_none() {
         println!(
             "parentthreshold_probability and parentbased_ratelimited honour the caller's flag;"

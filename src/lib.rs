@@ -33,6 +33,41 @@
 //!   `OTEL_TRACES_SAMPLER`. Its module docs are a guide to sampling.
 //! - [`probability`]: the `th` and `rv` values of consistent probability sampling, as plain
 //!   data (no OpenTelemetry types).
+//! - `From`/`TryFrom` between the codec's [`TraceId`], [`SpanId`], [`Traceparent`],
+//!   [`TraceState`] and OpenTelemetry's `TraceId`, `SpanId`, remote `SpanContext` and
+//!   `TraceState` (feature `opentelemetry`); `ConversionError` says what did not convert.
+//!
+//! # Adding it
+//!
+//! ```sh
+//! cargo add tctx
+//! cargo add opentelemetry@0.33 opentelemetry_sdk@0.33
+//! ```
+//!
+//! | tctx | `opentelemetry`, `opentelemetry_sdk` | Rust (MSRV) |
+//! |---|---|---|
+//! | 0.1 | 0.33 | 1.85 |
+//!
+//! `error[E0277]: the trait bound TraceContextPropagator: TextMapPropagator is not satisfied`
+//! means the project uses another version of `opentelemetry` than tctx: Cargo builds both,
+//! and tctx implements the trait of 0.33, not the one the code asks for. Use the versions of
+//! the table; `cargo tree -d -e normal` lists the duplicated crates.
+//!
+//! Features: `opentelemetry` (the propagator and the conversions), `sampler` (the samplers
+//! and `OTEL_*` configuration; implies `opentelemetry`) and `internal-logs` (warnings to
+//! OpenTelemetry's internal log) are on by default; without them tctx is the codec alone,
+//! with `rand` as its only dependency.
+//!
+//! # The headers
+//!
+//! `traceparent: 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-03` is
+//! `version-trace_id-parent_id-flags`. The trace-id stays the same on every hop; the
+//! parent-id is the sender's span and changes on every hop; the flags are `01` sampled,
+//! `02` random trace-id (Level 2), `03` both ([`FLAG_SAMPLED`], which the JavaScript library
+//! calls `FLAG_SAMPLE`, and [`FLAG_RANDOM`]). `tracestate` carries vendors' `key=value`
+//! entries along, newest left; `ot=th:...` among them is the sampling threshold tctx's
+//! consistent samplers write, so every service downstream can count and agree. A root that
+//! a sampler dropped goes out as `-02`: not sampled, but its trace-id is still random.
 //!
 //! ```
 //! # #[cfg(feature = "sampler")] {
@@ -95,6 +130,8 @@ pub use codec::tracestate::{
 };
 #[cfg(feature = "sampler")]
 pub use config::env::{propagator_from_env, propagator_from_env_var};
+#[cfg(feature = "opentelemetry")]
+pub use otel::convert::ConversionError;
 #[cfg(feature = "opentelemetry")]
 pub use otel::propagator::{TraceContextPropagator, TraceContextPropagatorBuilder};
 

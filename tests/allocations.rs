@@ -245,8 +245,13 @@ mod sampler {
         SpanContext, SpanId, SpanKind, TraceContextExt, TraceFlags, TraceId, TraceState,
     };
     use opentelemetry::Context;
+    use opentelemetry::KeyValue;
     use opentelemetry_sdk::trace::{Sampler, SamplingDecision, ShouldSample};
-    use tctx::sampler::{AlwaysOn, ParentBased, ParentThreshold, Probability};
+    use tctx::sampler::{
+        AlwaysOn, ComposableAlwaysOff, ComposableAlwaysOn, ComposableParentThreshold,
+        ComposableProbability, ComposableRuleBased, CompositeSampler, ParentBased, ParentThreshold,
+        Probability, Rule, SpanMatcher,
+    };
 
     use super::allocations;
 
@@ -321,6 +326,75 @@ mod sampler {
             );
         }
     }
+    /// A five-rule sampler, matching its third rule on a span with 8 attributes, allocates
+    /// nothing on a dropped root, and a child following a sampled parent that already has its
+    /// threshold costs only the clone of the tracestate the result needs.
+    pub(super) fn rule_based_decisions_allocate_nothing_when_the_tracestate_stays() {
+        let sampler =
+            CompositeSampler::new(ComposableParentThreshold::new(ComposableRuleBased::new([
+                Rule::new(
+                    SpanMatcher::new()
+                        .span_kinds([SpanKind::Client])
+                        .attribute_values("db.operation", ["PING"]),
+                    ComposableAlwaysOff,
+                ),
+                Rule::new(
+                    SpanMatcher::new().attribute_values("http.route", ["/healthz", "/livez"]),
+                    ComposableAlwaysOff,
+                ),
+                Rule::new(
+                    SpanMatcher::new().attribute_patterns(
+                        "http.route",
+                        ["/api/*"],
+                        ["/api/internal/*"],
+                    ),
+                    ComposableProbability::new(0.1).unwrap(),
+                ),
+                Rule::new(
+                    SpanMatcher::new().attribute_values("http.route", ["/checkout"]),
+                    ComposableAlwaysOn,
+                ),
+                Rule::new(
+                    SpanMatcher::new(),
+                    ComposableProbability::new(0.01).unwrap(),
+                ),
+            ])));
+        let attributes: Vec<KeyValue> = (0..7)
+            .map(|i| KeyValue::new(format!("attribute.{i}"), i64::from(i)))
+            .chain([KeyValue::new("http.route", "/api/users")])
+            .collect();
+        let root = Context::new();
+        let (result, count) = allocations(|| {
+            sampler.should_sample(
+                Some(black_box(&root)),
+                TraceId::from(LOW),
+                "GET /api/users",
+                &SpanKind::Server,
+                black_box(&attributes),
+                &[],
+            )
+        });
+        assert_eq!((result.decision, count), (SamplingDecision::Drop, 0));
+        let state = TraceState::from_key_value([("ot", "th:e666")]).unwrap();
+        let (_, clone) = allocations(|| black_box(&state).clone());
+        let child = remote(HIGH, state);
+        let (result, count) = allocations(|| {
+            sampler.should_sample(
+                Some(black_box(&child)),
+                TraceId::from(HIGH),
+                "GET /api/users",
+                &SpanKind::Server,
+                black_box(&attributes),
+                &[],
+            )
+        });
+        assert_eq!(result.trace_state.get("ot"), Some("th:e666"));
+        // Only the one clone of the tracestate that `SamplingResult` needs, as the SDK's own.
+        assert_eq!(
+            (result.decision, count),
+            (SamplingDecision::RecordAndSample, clone)
+        );
+    }
 }
 
 #[test]
@@ -340,5 +414,8 @@ fn hot_paths_allocate_as_promised() {
         propagator::fields_allocate_nothing();
     }
     #[cfg(feature = "sampler")]
-    sampler::unchanged_tracestates_cost_no_more_than_the_sdk();
+    {
+        sampler::unchanged_tracestates_cost_no_more_than_the_sdk();
+        sampler::rule_based_decisions_allocate_nothing_when_the_tracestate_stays();
+    }
 }

@@ -276,6 +276,45 @@ fn make_builds_left_to_right() {
 }
 
 #[test]
+fn make_takes_borrowed_pairs_too() {
+    // A slice of pairs, as a caller writes `make(&[("a", "1")])`, and a borrowed Vec.
+    let by_ref = TraceState::make(&[("a", "1"), ("b", "2")]).unwrap();
+    let pairs = vec![
+        ("a".to_owned(), "1".to_owned()),
+        ("b".to_owned(), "2".to_owned()),
+    ];
+    let by_vec_ref = TraceState::make(&pairs).unwrap();
+    let by_value = TraceState::make(pairs).unwrap();
+    assert_eq!(by_ref.as_str(), "a=1,b=2");
+    assert_eq!(by_vec_ref, by_ref);
+    assert_eq!(by_value, by_ref);
+}
+
+#[test]
+fn errors_about_a_lone_key_or_value_name_no_byte() {
+    // The offset of `set`/`make` errors is always 0: printing it would be noise in a log line.
+    #[rustfmt::skip]
+    let cases: [(&str, Result<TraceState, tctx::ParseError>, &str); 4] = [
+        ("uppercase key given to set", TraceState::new().set("Rojo", "1").map(|()| TraceState::new()),
+         "invalid tracestate key: expected 1 to 256 of a-z 0-9 _ - * / @, starting with a-z or 0-9"),
+        ("comma in a value given to set", TraceState::new().set("rojo", "a,b").map(|()| TraceState::new()),
+         "invalid tracestate value: expected 1 to 256 printable ASCII characters except ',' and '=', not ending in a space"),
+        ("empty value given to make", TraceState::make([("rojo", "")]),
+         "invalid tracestate value: expected 1 to 256 printable ASCII characters except ',' and '=', not ending in a space"),
+        ("33 pairs given to make", TraceState::make((0..33).map(|i| (format!("k{i}"), "v"))),
+         "invalid tracestate: more than 32 list members"),
+    ];
+    for (reason, result, message) in cases {
+        assert_eq!(result.unwrap_err().to_string(), message, "{reason}");
+    }
+    // In a header the offset means something and is kept.
+    assert_eq!(
+        TraceState::parse("a=1,B=2").unwrap_err().to_string(),
+        "invalid tracestate key: expected 1 to 256 of a-z 0-9 _ - * / @, starting with a-z or 0-9 (at byte 4)"
+    );
+}
+
+#[test]
 fn truncation_removes_whole_entries_large_ones_first_then_from_the_right() {
     // tracestate Limits: MUST truncate whole entries; entries larger than 128 characters
     // SHOULD be removed first; then entries SHOULD be removed starting from the end.

@@ -29,6 +29,9 @@ use core::fmt;
 pub struct ParseError {
     kind: ParseErrorKind,
     offset: usize,
+    /// Whether `offset` points into a header; false for a lone key or value checked by
+    /// `TraceState::set` or `make`, where "at byte 0" would only be noise.
+    located: bool,
 }
 
 /// Which rule of the W3C Trace Context specification a value broke.
@@ -73,7 +76,21 @@ pub enum ParseErrorKind {
 
 impl ParseError {
     pub(crate) const fn new(kind: ParseErrorKind, offset: usize) -> Self {
-        Self { kind, offset }
+        Self {
+            kind,
+            offset,
+            located: true,
+        }
+    }
+
+    /// An error about a value given on its own (a key or value for `TraceState::set`), not
+    /// a place in a header: its offset is 0 and `Display` names no byte.
+    pub(crate) const fn unlocated(kind: ParseErrorKind) -> Self {
+        Self {
+            kind,
+            offset: 0,
+            located: false,
+        }
     }
 
     /// Which rule failed.
@@ -92,8 +109,9 @@ impl ParseError {
     }
 
     /// Byte offset in the input where the failing part starts (after any surrounding
-    /// whitespace that was skipped). For a key or value given to
-    /// [`TraceState::set`](crate::TraceState::set) it is 0.
+    /// whitespace that was skipped). For a key or value given on its own to
+    /// [`TraceState::set`](crate::TraceState::set) or [`TraceState::make`](crate::TraceState::make)
+    /// it is 0, and `Display` then names no byte.
     ///
     /// # Examples
     ///
@@ -102,6 +120,11 @@ impl ParseError {
     ///
     /// let err = TraceState::parse("a=1,b=2,c").unwrap_err();
     /// assert_eq!(err.offset(), 8);
+    /// assert!(err.to_string().ends_with("(at byte 8)"));
+    ///
+    /// let err = TraceState::new().set("Rojo", "1").unwrap_err();
+    /// assert_eq!(err.offset(), 0);
+    /// assert!(!err.to_string().contains("at byte"));
     /// ```
     #[must_use]
     pub const fn offset(&self) -> usize {
@@ -150,7 +173,11 @@ impl fmt::Display for ParseErrorKind {
 
 impl fmt::Display for ParseError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} (at byte {})", self.kind.describe(), self.offset)
+        if self.located {
+            write!(f, "{} (at byte {})", self.kind.describe(), self.offset)
+        } else {
+            f.write_str(self.kind.describe())
+        }
     }
 }
 

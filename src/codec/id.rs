@@ -124,7 +124,7 @@ impl TraceId {
     /// assert!(TraceId::parse_hex("4BF92F3577B34DA6A3CE929D0E0E4736").is_err());
     /// ```
     pub fn parse_hex(hex: &str) -> Result<Self, ParseError> {
-        Self::decode(hex.as_bytes()).ok_or(ParseError::new(ParseErrorKind::TraceId, 0))
+        Self::decode(hex.as_bytes()).ok_or(ParseError::unlocated(ParseErrorKind::TraceId))
     }
 
     #[inline]
@@ -212,7 +212,7 @@ impl SpanId {
     /// assert!(SpanId::parse_hex("00f067aa0ba902b").is_err());
     /// ```
     pub fn parse_hex(hex: &str) -> Result<Self, ParseError> {
-        Self::decode(hex.as_bytes()).ok_or(ParseError::new(ParseErrorKind::ParentId, 0))
+        Self::decode(hex.as_bytes()).ok_or(ParseError::unlocated(ParseErrorKind::ParentId))
     }
 
     #[inline]

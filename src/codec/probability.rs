@@ -576,6 +576,9 @@ impl<'a> OtValue<'a> {
             randomness: None,
             th_members: 0,
         };
+        if value.is_empty() {
+            return ot; // the common case: no `ot` member at all
+        }
         let (mut seen_th, mut seen_rv) = (false, false);
         for member in value.split(';') {
             if member.starts_with("th:") {

@@ -10,7 +10,8 @@ use crate::codec::error::{ParseError, ParseErrorKind};
 use crate::codec::hex;
 use crate::codec::id::{ascii_str, SpanId, TraceId};
 
-/// The `sampled` trace flag (bit 0): the caller may have recorded trace data.
+/// The `sampled` trace flag (bit 0): the caller may have recorded trace data. The JavaScript
+/// `tctx` calls it `FLAG_SAMPLE`.
 pub const FLAG_SAMPLED: u8 = 0x01;
 
 /// The `random-trace-id` trace flag (bit 1): at least the right-most 7 bytes of the trace-id
@@ -288,6 +289,25 @@ impl Traceparent {
     #[must_use]
     pub const fn is_random(&self) -> bool {
         self.flags & FLAG_RANDOM != 0
+    }
+
+    /// The version this traceparent is sent with: always `0` (`00`), the only version
+    /// Level 2 defines. A header of a higher version is read by "Versioning of traceparent"
+    /// and re-encoded as `00`, so its version is not kept. The JavaScript `tctx` calls this
+    /// `version`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let future: tctx::Traceparent = "cc-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-x".parse()?;
+    /// assert_eq!(future.version(), 0);
+    /// assert!(future.to_string().starts_with("00-"));
+    /// # Ok::<(), tctx::ParseError>(())
+    /// ```
+    #[must_use]
+    #[allow(clippy::unused_self)] // an accessor like the others, though every value is version 00
+    pub const fn version(&self) -> u8 {
+        0
     }
 
     /// The trace-flags: a combination of [`FLAG_SAMPLED`] and [`FLAG_RANDOM`].

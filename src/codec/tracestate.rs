@@ -6,7 +6,7 @@
 use core::fmt;
 use core::hash::{Hash, Hasher};
 use core::str::FromStr;
-use std::borrow::Cow;
+use std::borrow::{Borrow, Cow};
 
 use crate::codec::error::{ParseError, ParseErrorKind};
 
@@ -148,22 +148,30 @@ impl TraceState {
     ///
     /// # Examples
     ///
+    /// Pairs by value or borrowed, `&str` or `String`:
+    ///
     /// ```
     /// let state = tctx::TraceState::make([("service", "frontend"), ("region", "eu")])?;
     /// assert_eq!(state.as_str(), "service=frontend,region=eu");
+    ///
+    /// let borrowed = tctx::TraceState::make(&[("a", "1")])?;
+    /// let owned = tctx::TraceState::make(vec![("a".to_owned(), "1".to_owned())])?;
+    /// assert_eq!(borrowed, owned);
     /// # Ok::<(), tctx::ParseError>(())
     /// ```
     pub fn make<I, K, V>(pairs: I) -> Result<Self, ParseError>
     where
-        I: IntoIterator<Item = (K, V)>,
+        I: IntoIterator,
+        I::Item: Borrow<(K, V)>,
         K: AsRef<str>,
         V: AsRef<str>,
     {
         let mut state = Self::new();
-        for (count, (key, value)) in pairs.into_iter().enumerate() {
+        for (count, pair) in pairs.into_iter().enumerate() {
+            let (key, value) = pair.borrow();
             let (key, value) = (key.as_ref(), value.as_ref());
             if count == MAX_MEMBERS {
-                return Err(ParseError::new(ParseErrorKind::TooManyMembers, 0));
+                return Err(ParseError::unlocated(ParseErrorKind::TooManyMembers));
             }
             validate_key(key)?;
             validate_value(value)?;
@@ -607,7 +615,7 @@ fn validate_key(key: &str) -> Result<(), ParseError> {
     if valid {
         Ok(())
     } else {
-        Err(ParseError::new(ParseErrorKind::Key, 0))
+        Err(ParseError::unlocated(ParseErrorKind::Key))
     }
 }
 
@@ -634,7 +642,7 @@ fn validate_value(value: &str) -> Result<(), ParseError> {
     if valid {
         Ok(())
     } else {
-        Err(ParseError::new(ParseErrorKind::Value, 0))
+        Err(ParseError::unlocated(ParseErrorKind::Value))
     }
 }
 

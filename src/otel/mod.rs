@@ -2,7 +2,9 @@
 //!
 //! This room may import the codec and the `opentelemetry` API crate (not the SDK): the
 //! [`TraceContextPropagator`](crate::TraceContextPropagator), the knowledge of whether a
-//! trace's id is random that it shares with the samplers, and the `Server-Timing` response
-//! header. The samplers and the configuration build on it; it knows nothing of them.
+//! trace's id is random that it shares with the samplers, the `Server-Timing` response
+//! header, and the `From`/`TryFrom` conversions between the codec's types and
+//! OpenTelemetry's. The samplers and the configuration build on it; it knows nothing of them.
 
+pub(crate) mod convert;
 pub(crate) mod propagator;

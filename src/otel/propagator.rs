@@ -333,7 +333,8 @@ fn otel_header(current: &OtelTraceState) -> String {
 /// The one rule for both: what extract learned from upstream wins (the SDK resets the flags of
 /// dropped spans); then the span context's own random flag; then, for a trace that was not
 /// received by this propagator, `random_trace_ids` (the trace started here).
-#[cfg(feature = "sampler")] // the samplers' entry point; inject looks the marker up itself
+// The entry point of the samplers and of `Traceparent::try_from(&Context)`; inject looks the
+// marker up itself.
 pub(crate) fn trace_id_is_random(
     cx: &Context,
     span_context: &SpanContext,

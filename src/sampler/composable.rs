@@ -7,6 +7,7 @@
 //! through it.
 
 use std::borrow::Cow;
+use std::cell::Cell;
 use std::fmt;
 use std::sync::Arc;
 
@@ -35,8 +36,11 @@ use crate::probability::{ProbabilityError, Randomness, Threshold};
 /// assert_eq!(params.parent_kind(), ParentKind::None);
 /// assert_eq!(params.attribute("http.route").map(|v| v.as_str().into_owned()), Some("/checkout".into()));
 /// ```
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct SamplingParams<'a> {
+    /// The index of the attribute [`attribute`](Self::attribute) found last: rules mostly
+    /// test the same key one after the other, and a hit then costs one key compare.
+    last_found: Cell<Option<usize>>,
     parent_context: Option<&'a Context>,
     parent: Option<&'a SpanContext>,
     parent_threshold: Option<Threshold>,
@@ -130,6 +134,7 @@ impl<'a> SamplingParams<'a> {
             .and(threshold)
             .filter(|th| th.samples(randomness));
         Self {
+            last_found: Cell::new(None),
             parent_context,
             parent,
             parent_threshold,
@@ -201,10 +206,17 @@ impl<'a> SamplingParams<'a> {
     /// The value of the first attribute named `key`.
     #[must_use]
     pub fn attribute(&self, key: &str) -> Option<&'a opentelemetry::Value> {
-        self.attributes
+        if let Some(kv) = self.last_found.get().and_then(|i| self.attributes.get(i)) {
+            if kv.key.as_str() == key {
+                return Some(&kv.value);
+            }
+        }
+        let index = self
+            .attributes
             .iter()
-            .find(|kv| kv.key.as_str() == key)
-            .map(|kv| &kv.value)
+            .position(|kv| kv.key.as_str() == key)?;
+        self.last_found.set(Some(index));
+        Some(&self.attributes[index].value)
     }
 
     /// The span's links.

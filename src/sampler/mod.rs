@@ -17,7 +17,9 @@
 //! | stop callers who set the sampled flag on everything | [`ParentBased`] with a rate-limited `remote_parent_sampled` |
 //! | a steady number of traces per second whatever the traffic | [`Adaptive`] |
 //! | the classic SDK ratio, while migrating | [`TraceIdRatioBased`] behind [`ParentBased`] |
-//! | whatever the `OTEL_TRACES_SAMPLER` variable says | [`from_env`] |
+//! | rules: drop health checks, keep checkouts, a share of the rest | [`ComposableRuleBased`] in a [`CompositeSampler`] |
+//! | span processors see every span, exporters only the sampled | [`AlwaysRecord`] |
+//! | whatever the `OTEL_TRACES_SAMPLER` variable (or `OTEL_CONFIG_FILE`) says | [`from_env`] |
 //!
 //! ## Head-based ratio sampling
 //!
@@ -92,27 +94,97 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
-//! ## The random flag
+//! # Composable samplers
 //!
-//! The rule, in order (the same one the propagator uses for the flag it sends):
+//! OpenTelemetry standardised how samplers combine (SDK specification, "`CompositeSampler`"
+//! and "Built-in `ComposableSamplers`"; status Development, so details may still move): a
+//! [`ComposableSampler`] does not decide, it states an *intent*, a threshold (or none) and
+//! whether that threshold gives a reliable count. The [`CompositeSampler`] asks its
+//! composable for the intent and makes the one consistent decision: sample when the trace's
+//! randomness `R` reaches the threshold, write `th` when the count is reliable, erase it
+//! otherwise, keep `rv`. Composables nest:
+//!
+//! | composable | intent |
+//! |---|---|
+//! | [`ComposableAlwaysOn`] | threshold 0 (sampled spans carry `th:0`) |
+//! | [`ComposableAlwaysOff`] | none: drop |
+//! | [`ComposableProbability`] | the ratio's threshold |
+//! | [`ComposableParentThreshold`] | roots: its root's; children: the parent's consistent threshold, or 0 (count unknown) under a sampled parent, or drop |
+//! | [`ComposableRuleBased`] | the sampler of the first [`Rule`] whose [`Predicate`] matches; no match: drop |
+//! | [`ComposableAnnotating`] | its delegate's, plus attributes on sampled spans |
+//! | [`ComposableRateLimited`] | its delegate's, while a [`RateLimiter`] has tokens (count unknown) |
+//! | [`Adaptive`] | a threshold that follows the traffic |
+//!
+//! [`Probability`] is `CompositeSampler(ComposableProbability)`, and [`ParentThreshold`]
+//! decides children as `ComposableParentThreshold` does: every consistent sampler of this
+//! module shares the one decision.
+//!
+//! ## Sampling by rules
+//!
+//! What operators configure most: "drop the health checks, keep every `/checkout`, 10% of
+//! everything else, and honour callers who already decided". A [`SpanMatcher`] tests what the
+//! configuration schema's rules test (attribute values and `*`/`?` patterns, span kinds,
+//! where the parent is) and, as a tctx extension, the span name; any closure over
+//! [`SamplingParams`] is a predicate too.
+//!
+//! ```
+//! use opentelemetry::trace::SpanKind;
+//! use opentelemetry_sdk::trace::SdkTracerProvider;
+//! use tctx::sampler::{
+//!     ComposableAlwaysOff, ComposableAlwaysOn, ComposableParentThreshold, ComposableProbability,
+//!     ComposableRuleBased, CompositeSampler, Rule, SpanMatcher,
+//! };
+//!
+//! let rules = ComposableRuleBased::new([
+//!     Rule::new(
+//!         SpanMatcher::new().span_kinds([SpanKind::Server]).attribute_values("http.route", ["/healthz", "/livez"]),
+//!         ComposableAlwaysOff,
+//!     ),
+//!     Rule::new(SpanMatcher::new().attribute_values("http.route", ["/checkout"]), ComposableAlwaysOn),
+//!     Rule::new(SpanMatcher::new(), ComposableProbability::new(0.1)?),
+//! ]);
+//! // Roots by the rules; spans with a parent follow it, so callers' decisions stand.
+//! let sampler = CompositeSampler::new(ComposableParentThreshold::new(rules));
+//! let provider = SdkTracerProvider::builder().with_sampler(sampler).build();
+//! # let _ = provider;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! The same sampler from an OpenTelemetry configuration file (the schema's
+//! `composite/development` node; see `tctx::config`):
+//!
+//! ```yaml
+//! file_format: "1.0"
+//! tracer_provider:
+//!   sampler:
+//!     composite/development:
+//!       parent_threshold:
+//!         root:
+//!           rule_based:
+//!             rules:
+//!               - span_kinds: [server]
+//!                 attribute_values: { key: http.route, values: [/healthz, /livez] }
+//!                 sampler: { always_off: }
+//!               - attribute_values: { key: http.route, values: [/checkout] }
+//!                 sampler: { always_on: }
+//!               - sampler: { probability: { ratio: 0.1 } }
+//! ```
+//!
+//! # The random flag and `rv`
+//!
+//! The randomness `R` a decision compares with the threshold:
 //!
 //! 1. An explicit randomness value (`ot=rv:…`) always wins, and is never overwritten.
-//! 2. If the tctx propagator extracted this trace, its upstream random bit decides: the
-//!    propagator leaves a marker in the context for Level 1 callers (`-01`), which survives
-//!    the SDK zeroing the flags of dropped spans.
-//! 3. Otherwise the parent's random flag, if set, says the trace-id is random.
-//! 4. Otherwise a local parent (or no parent) counts as a trace started here, random when
-//!    `random_trace_ids` is `true` (the default, right for the SDK's id generator); a remote
-//!    parent without the flag does not.
+//! 2. Otherwise the right-most 56 bits of the trace-id, presumed random as the
+//!    specification says ("Presumption of `TraceID` randomness"): a sampled span carries
+//!    `th` whether or not its trace has the random flag. When a child is decided on a trace
+//!    that is not known to be random (a Level 1 caller, no flag), a warning says once that
+//!    callers should move to Level 2.
+//! 3. A root started with an id generator that is not random (`random_trace_ids(false)`)
+//!    gets a new `rv`, so that services downstream decide on true randomness.
 //!
-//! When the trace-id is not known to be random, [`Probability`] and [`Adaptive`] still decide
-//! on it, as the specification presumes, but their sampled spans carry no `th` (the
-//! adjusted count is not reliable: "decide and record that the count is unreliable"), and a
-//! root gets a new `rv` instead. [`ParentThreshold`] is different on purpose: it propagates
-//! a parent's consistent `th` whatever the flag, as a parent-based sampler does.
-//!
-//! Rule 4 is only as good as the marker: a context rebuilt by hand, or extracted by another
-//! propagator, from a Level 1 caller looks like a trace started here.
+//! Whether a trace is known to be random is the propagator's knowledge: it keeps the Level 2
+//! random flag from upstream (see [`TraceContextPropagator`](crate::TraceContextPropagator)).
 
 mod adaptive;
 mod always_record;

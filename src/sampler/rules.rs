@@ -45,51 +45,91 @@ where
 
 /// A `*`/`?` wildcard pattern, as the configuration schema's `attribute_patterns` define it:
 /// case-sensitive, `?` matches any one character, `*` any number of characters (none
-/// included), every other character itself.
+/// included), every other character itself. The shapes rules mostly use (no wildcard, one
+/// trailing or leading `*`) are told apart once, when the pattern is made, and matched
+/// without the general loop.
 #[derive(Clone, Debug, PartialEq, Eq)]
-struct Pattern(String);
+struct Pattern {
+    text: String,
+    shape: Shape,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Shape {
+    /// No wildcard: equality.
+    Exact,
+    /// `literal*`.
+    Prefix,
+    /// `*literal`.
+    Suffix,
+    /// Anything else.
+    Wildcard,
+}
 
 impl Pattern {
-    /// Whether `text` matches. Linear backtracking over the last `*`: at most
-    /// `pattern.len() * text.len()` steps, with no allocation.
-    fn matches(&self, text: &str) -> bool {
-        let pattern = self.0.as_bytes();
-        let text_bytes = text.as_bytes();
-        let (mut p, mut t) = (0, 0);
-        // Where to resume after the last `*`: (pattern index after it, text index it covers to).
-        let mut resume: Option<(usize, usize)> = None;
-        while t < text_bytes.len() {
-            match pattern.get(p) {
-                Some(b'*') => {
-                    resume = Some((p + 1, t));
-                    p += 1;
-                    continue;
-                }
-                Some(b'?') => {
-                    p += 1;
-                    t += char_len(text_bytes[t]);
-                    continue;
-                }
-                Some(&byte) if byte == text_bytes[t] => {
-                    p += 1;
-                    t += 1;
-                    continue;
-                }
-                _ => {}
-            }
-            // Mismatch: let the last `*` swallow one more character, or fail.
-            match resume {
-                Some((after_star, covered)) => {
-                    let next = covered + char_len(text_bytes[covered]);
-                    resume = Some((after_star, next));
-                    p = after_star;
-                    t = next;
-                }
-                None => return false,
-            }
-        }
-        pattern[p..].iter().all(|&byte| byte == b'*')
+    fn new(text: String) -> Self {
+        let wildcards = text.bytes().filter(|b| matches!(b, b'*' | b'?')).count();
+        let shape = match wildcards {
+            0 => Shape::Exact,
+            1 if text.ends_with('*') => Shape::Prefix,
+            1 if text.starts_with('*') => Shape::Suffix,
+            _ => Shape::Wildcard,
+        };
+        Self { text, shape }
     }
+
+    fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    fn matches(&self, text: &str) -> bool {
+        let pattern = self.text.as_str();
+        match self.shape {
+            Shape::Exact => text == pattern,
+            Shape::Prefix => text.starts_with(&pattern[..pattern.len() - 1]),
+            Shape::Suffix => text.ends_with(&pattern[1..]),
+            Shape::Wildcard => wildcard_matches(pattern.as_bytes(), text.as_bytes()),
+        }
+    }
+}
+
+/// The general match: backtracking over the last `*` only, so at most
+/// `pattern.len() * text.len()` steps, with no allocation.
+fn wildcard_matches(pattern: &[u8], text: &[u8]) -> bool {
+    let (mut p, mut t) = (0, 0);
+    // Where to resume after the last `*`: (pattern index after it, text index it covers to).
+    let mut resume: Option<(usize, usize)> = None;
+    while t < text.len() {
+        match pattern.get(p) {
+            Some(b'*') => {
+                resume = Some((p + 1, t));
+                p += 1;
+                continue;
+            }
+            Some(b'?') => {
+                p += 1;
+                t += char_len(text[t]);
+                continue;
+            }
+            Some(&byte) if byte == text[t] => {
+                p += 1;
+                t += 1;
+                continue;
+            }
+            _ => {}
+        }
+        // Mismatch: let the last `*` swallow one more character, or fail.
+        match resume {
+            Some((after_star, covered)) => {
+                let next = covered + char_len(text[covered]);
+                resume = Some((after_star, next));
+                p = after_star;
+                t = next;
+            }
+            None => return false,
+        }
+    }
+    pattern[p..].iter().all(|&byte| byte == b'*')
 }
 
 /// The length of the UTF-8 character that starts with `lead` (1 for a continuation byte,
@@ -125,21 +165,32 @@ enum Condition {
 /// array: "For array attributes, if any item matches, it is considered a match") until it
 /// returns `true`. Numbers are written into a stack buffer, not allocated.
 fn any_string_form(value: &Value, mut f: impl FnMut(&str) -> bool) -> bool {
-    let mut buf = NumberBuf::default();
     match value {
         Value::String(s) => f(s.as_str()),
-        Value::Bool(b) => f(if *b { "true" } else { "false" }),
-        Value::I64(n) => f(buf.format(n)),
-        Value::F64(x) => f(buf.format(x)),
+        Value::Bool(b) => f(bool_str(*b)),
+        Value::I64(n) => f(NumberBuf::default().format(n)),
+        Value::F64(x) => f(NumberBuf::default().format(x)),
         Value::Array(Array::String(items)) => items.iter().any(|s| f(s.as_str())),
-        Value::Array(Array::Bool(items)) => {
-            items.iter().any(|b| f(if *b { "true" } else { "false" }))
+        Value::Array(Array::Bool(items)) => items.iter().any(|b| f(bool_str(*b))),
+        Value::Array(Array::I64(items)) => {
+            let mut buf = NumberBuf::default();
+            items.iter().any(|n| f(buf.format(n)))
         }
-        Value::Array(Array::I64(items)) => items.iter().any(|n| f(buf.format(n))),
-        Value::Array(Array::F64(items)) => items.iter().any(|x| f(buf.format(x))),
+        Value::Array(Array::F64(items)) => {
+            let mut buf = NumberBuf::default();
+            items.iter().any(|x| f(buf.format(x)))
+        }
         // Arrays of kinds added to the API later have no agreed string form.
         #[allow(unreachable_patterns)]
         _ => false,
+    }
+}
+
+fn bool_str(b: bool) -> &'static str {
+    if b {
+        "true"
+    } else {
+        "false"
     }
 }
 
@@ -210,8 +261,8 @@ impl fmt::Display for Condition {
                 included,
                 excluded,
             } => {
-                let included: Vec<&str> = included.iter().map(|p| p.0.as_str()).collect();
-                let excluded: Vec<&str> = excluded.iter().map(|p| p.0.as_str()).collect();
+                let included: Vec<&str> = included.iter().map(Pattern::as_str).collect();
+                let excluded: Vec<&str> = excluded.iter().map(Pattern::as_str).collect();
                 write!(
                     f,
                     "attribute_patterns:{key}:included={included:?},excluded={excluded:?}"
@@ -220,7 +271,7 @@ impl fmt::Display for Condition {
             Self::SpanKinds(kinds) => write!(f, "span_kinds:{kinds:?}"),
             Self::Parents(parents) => write!(f, "parent:{parents:?}"),
             Self::SpanName(name) => write!(f, "span_name:{name:?}"),
-            Self::SpanNamePattern(pattern) => write!(f, "span_name_pattern:{:?}", pattern.0),
+            Self::SpanNamePattern(pattern) => write!(f, "span_name_pattern:{:?}", pattern.as_str()),
         }
     }
 }
@@ -321,8 +372,14 @@ impl SpanMatcher {
     ) -> Self {
         self.conditions.push(Condition::AttributePatterns {
             key: key.into(),
-            included: included.into_iter().map(|p| Pattern(p.into())).collect(),
-            excluded: excluded.into_iter().map(|p| Pattern(p.into())).collect(),
+            included: included
+                .into_iter()
+                .map(|p| Pattern::new(p.into()))
+                .collect(),
+            excluded: excluded
+                .into_iter()
+                .map(|p| Pattern::new(p.into()))
+                .collect(),
         });
         self
     }
@@ -386,7 +443,7 @@ impl SpanMatcher {
     #[must_use]
     pub fn span_name_pattern(mut self, pattern: impl Into<String>) -> Self {
         self.conditions
-            .push(Condition::SpanNamePattern(Pattern(pattern.into())));
+            .push(Condition::SpanNamePattern(Pattern::new(pattern.into())));
         self
     }
 }
@@ -551,7 +608,7 @@ mod tests {
     fn wildcard_patterns() {
         for &(pattern, text, expected, reason) in PATTERNS {
             assert_eq!(
-                Pattern(pattern.to_owned()).matches(text),
+                Pattern::new(pattern.to_owned()).matches(text),
                 expected,
                 "{pattern:?} vs {text:?}: {reason}"
             );
