@@ -109,8 +109,8 @@ fn every_snippet_loads_and_means_what_it_says() {
             CompositeSampler::new(ComposableRuleBased::new([
                 Rule::new(
                     SpanMatcher::new()
-                        .attribute_values("db.operation", ["PING"])
-                        .span_kinds([SpanKind::Client]),
+                        .span_kinds([SpanKind::Client])
+                        .attribute_values("db.operation", ["PING"]),
                     ComposableAlwaysOff,
                 ),
                 Rule::new(
@@ -339,8 +339,6 @@ fn every_sampler_type() {
              always_on: }",
             CompositeSampler::new(ComposableRuleBased::new([Rule::new(
                 SpanMatcher::new()
-                    .attribute_values("code", ["404", "500"])
-                    .attribute_patterns("path", [""; 0], ["/x/*"])
                     .span_kinds([
                         SpanKind::Internal,
                         SpanKind::Server,
@@ -348,7 +346,9 @@ fn every_sampler_type() {
                         SpanKind::Producer,
                         SpanKind::Consumer,
                     ])
-                    .parents([ParentKind::None, ParentKind::Remote, ParentKind::Local]),
+                    .parents([ParentKind::None, ParentKind::Remote, ParentKind::Local])
+                    .attribute_values("code", ["404", "500"])
+                    .attribute_patterns("path", [""; 0], ["/x/*"]),
                 ComposableAlwaysOn,
             )]))
             .description(),
@@ -1086,4 +1086,31 @@ proptest::proptest! {
         }
         let _ = load(&yaml);
     }
+}
+
+/// The README's "Sampling by rules" YAML loads and builds the sampler of the Rust beside it.
+#[test]
+fn the_readme_yaml_is_the_readme_rust() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let start = readme
+        .find("```yaml\n")
+        .expect("a YAML block in the README")
+        + "```yaml\n".len();
+    let yaml = &readme[start..start + readme[start..].find("```").unwrap()];
+    let config = Config::from_yaml_str_with_env(yaml, |_| None).unwrap();
+    let rust = CompositeSampler::new(ComposableParentThreshold::new(ComposableRuleBased::new([
+        Rule::new(
+            SpanMatcher::new()
+                .span_kinds([SpanKind::Server])
+                .attribute_values("http.route", ["/healthz", "/livez"]),
+            ComposableAlwaysOff,
+        ),
+        Rule::new(
+            SpanMatcher::new().attribute_values("http.route", ["/checkout"]),
+            ComposableAlwaysOn,
+        ),
+        Rule::new(SpanMatcher::new(), ComposableProbability::new(0.1).unwrap()),
+    ])));
+    assert_eq!(config.sampler().description(), rust.description());
 }

@@ -437,6 +437,25 @@ fn rule(node: &Node, path: &Path<'_>) -> Result<Rule, ConfigError> {
     };
     let entries = closed_object_entries(entries, &RULE_KEYS, path)?;
     let mut matcher = SpanMatcher::new();
+    // The cheap conditions first: all must match, so the order is only the cost's.
+    if let Some(node) = get(entries, "span_kinds") {
+        let path = path.key("span_kinds");
+        let kinds = strings(node, &path)?
+            .into_iter()
+            .enumerate()
+            .map(|(i, name)| span_kind(name, &path.index(i)))
+            .collect::<Result<Vec<_>, _>>()?;
+        matcher = matcher.span_kinds(kinds);
+    }
+    if let Some(node) = get(entries, "parent") {
+        let path = path.key("parent");
+        let parents = strings(node, &path)?
+            .into_iter()
+            .enumerate()
+            .map(|(i, name)| parent_kind(name, &path.index(i)))
+            .collect::<Result<Vec<_>, _>>()?;
+        matcher = matcher.parents(parents);
+    }
     if let Some(node) = get(entries, "attribute_values") {
         let path = path.key("attribute_values");
         let entries = closed_object(node, &["key", "values"], &path)?;
@@ -459,24 +478,6 @@ fn rule(node: &Node, path: &Path<'_>) -> Result<Rule, ConfigError> {
             None => Vec::new(),
         };
         matcher = matcher.attribute_patterns(key.to_owned(), included, excluded);
-    }
-    if let Some(node) = get(entries, "span_kinds") {
-        let path = path.key("span_kinds");
-        let kinds = strings(node, &path)?
-            .into_iter()
-            .enumerate()
-            .map(|(i, name)| span_kind(name, &path.index(i)))
-            .collect::<Result<Vec<_>, _>>()?;
-        matcher = matcher.span_kinds(kinds);
-    }
-    if let Some(node) = get(entries, "parent") {
-        let path = path.key("parent");
-        let parents = strings(node, &path)?
-            .into_iter()
-            .enumerate()
-            .map(|(i, name)| parent_kind(name, &path.index(i)))
-            .collect::<Result<Vec<_>, _>>()?;
-        matcher = matcher.parents(parents);
     }
     let sampler_path = path.key("sampler");
     let sampler = composable(required(entries, "sampler", path)?, &sampler_path)?;
