@@ -373,39 +373,43 @@ impl Builder<'_> {
 
     /// Adds a completed node to the open sequence or mapping; returns it if it is the root.
     fn add(&mut self, node: Node) -> Result<Option<Node>, YamlError> {
-        let path = self.path();
+        if self.expects_key() {
+            return self.add_key(node).map(|()| None);
+        }
         match self.stack.last_mut() {
-            None => Ok(Some(node)),
-            Some(Open::Seq { items, .. }) => {
-                items.push(node);
-                Ok(None)
-            }
-            Some(Open::Map {
-                entries, keys, key, ..
-            }) => {
+            None => return Ok(Some(node)),
+            Some(Open::Seq { items, .. }) => items.push(node),
+            Some(Open::Map { entries, key, .. }) => {
                 if let Some(key) = key.take() {
                     entries.push((key, node));
-                    return Ok(None);
                 }
-                let Node::Scalar(scalar) = node else {
-                    return Err(YamlError {
-                        path,
-                        message: "a mapping key must be a scalar".to_owned(),
-                    });
-                };
-                if !keys.insert(scalar.text.clone()) {
-                    let message = format!("duplicate key \"{}\"", scalar.text);
-                    let path = if path.is_empty() {
-                        scalar.text
-                    } else {
-                        format!("{path}.{}", scalar.text)
-                    };
-                    return Err(YamlError { path, message });
-                }
-                *key = Some(scalar.text);
-                Ok(None)
             }
         }
+        Ok(None)
+    }
+
+    /// Sets the key of the next entry of the open mapping; the path is printed only for an
+    /// error.
+    fn add_key(&mut self, node: Node) -> Result<(), YamlError> {
+        let Node::Scalar(scalar) = node else {
+            return Err(self.error("a mapping key must be a scalar".to_owned()));
+        };
+        let duplicate = matches!(self.stack.last(), Some(Open::Map { keys, .. }) if keys.contains(&scalar.text));
+        if duplicate {
+            let path = self.path();
+            let message = format!("duplicate key \"{}\"", scalar.text);
+            let path = if path.is_empty() {
+                scalar.text
+            } else {
+                format!("{path}.{}", scalar.text)
+            };
+            return Err(YamlError { path, message });
+        }
+        if let Some(Open::Map { keys, key, .. }) = self.stack.last_mut() {
+            keys.insert(scalar.text.clone());
+            *key = Some(scalar.text);
+        }
+        Ok(())
     }
 }
 
