@@ -39,8 +39,9 @@ const DEFAULT_RATIO: f64 = 1.0;
 /// invalid.
 const DEFAULT_RATE: f64 = 100.0;
 
-/// The sampler that [`from_env`] and [`from_env_vars`] build: any of the samplers of
-/// [`tctx::sampler`](crate::sampler), behind one type. It forwards
+/// The sampler that [`from_env`] and [`from_env_vars`] build (and a configuration file's,
+/// with the feature `config`): any of the samplers of [`tctx::sampler`](crate::sampler),
+/// behind one type. It forwards
 /// [`ShouldSample`] and [`SamplerDescription`] to the sampler inside; clones share it.
 ///
 /// # Examples
@@ -430,14 +431,14 @@ fn log(warnings: &[EnvWarning]) {
 ///
 /// With the feature `config` (a default), when `OTEL_CONFIG_FILE` is set (and not blank),
 /// the sampler is the configuration file's instead (`tracer_provider.sampler`, see
-/// [`tctx::config`](crate::config)), and `OTEL_TRACES_SAMPLER` and `OTEL_TRACES_SAMPLER_ARG`
+/// `tctx::config`), and `OTEL_TRACES_SAMPLER` and `OTEL_TRACES_SAMPLER_ARG`
 /// are ignored: "When `OTEL_CONFIG_FILE` is set, all other environment variables besides
 /// those referenced in the configuration file for environment variable substitution MUST be
 /// ignored". The file's warnings are logged (`tctx.config.invalid`). A file that cannot be
 /// loaded is an error for the specification (Parse and Create "SHOULD return an error"),
 /// which this function cannot return: it logs the error (`tctx.config.invalid`) and uses the
 /// default sampler, `parentbased_always_on`, still ignoring the other variables. Call
-/// [`tctx::config::from_env`](crate::config::from_env) to get the error instead.
+/// `tctx::config::from_env` to get the error instead.
 ///
 /// # Examples
 ///
@@ -726,7 +727,7 @@ pub(crate) fn choose_propagators<'a, P: Copy>(
 ///
 /// With the feature `config` (a default), when `OTEL_CONFIG_FILE` is set (and not blank), the
 /// propagators are the configuration file's instead (`propagator`, see
-/// [`tctx::config`](crate::config)), and `OTEL_PROPAGATORS` is ignored, as in
+/// `tctx::config`), and `OTEL_PROPAGATORS` is ignored, as in
 /// [`sampler::from_env`](crate::sampler::from_env). A file that cannot be loaded is logged
 /// (`tctx.config.invalid`) and the default, `tracecontext,baggage`, is used.
 ///
