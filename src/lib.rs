@@ -113,7 +113,10 @@
 
 // Four rooms; the arrows go one way: config -> sampler / otel -> codec.
 mod codec;
-#[cfg(feature = "sampler")]
+// Public with its configuration files; without them, only the home of the `OTEL_*` readers.
+#[cfg(feature = "config")]
+pub mod config;
+#[cfg(all(feature = "sampler", not(feature = "config")))]
 mod config;
 #[cfg(feature = "opentelemetry")]
 mod otel;

@@ -158,6 +158,29 @@ fn every_tctx_sampler() {
             parent_based(&rate_limited("100")),
             &[],
         ),
+        // Callers' sampled spans capped too, by a limiter of their own.
+        (
+            Some("parentbased_ratelimited_callers"),
+            Some("50"),
+            format!(
+                "ParentBased{{root:{0},remoteParentSampled:{0},\
+                 remoteParentNotSampled:AlwaysOffSampler,localParentSampled:AlwaysOnSampler,\
+                 localParentNotSampled:AlwaysOffSampler}}",
+                rate_limited("50")
+            ),
+            &[],
+        ),
+        (
+            Some("ParentBased_RateLimited_Callers"),
+            Some("1e400"),
+            format!(
+                "ParentBased{{root:{0},remoteParentSampled:{0},\
+                 remoteParentNotSampled:AlwaysOffSampler,localParentSampled:AlwaysOnSampler,\
+                 localParentNotSampled:AlwaysOffSampler}}",
+                rate_limited("100")
+            ),
+            &[ARG],
+        ),
     ]);
 }
 
@@ -536,4 +559,89 @@ fn propagator_details() {
     let message = warnings[0].to_string();
     assert!(message.contains("OTEL_PROPAGATORS=\"B3\""), "{message}");
     assert!(message.contains("ignored"), "{message}");
+}
+
+/// Hardening: a bad value is quoted in the warning, but cut (a 1 MiB value must not make a
+/// 1 MiB log line, nor be kept whole in the warning).
+#[test]
+fn long_bad_values_are_cut_in_warnings() {
+    let long = "x".repeat(1 << 20);
+    let (_, warnings) = from_env_vars(Some(&long), None);
+    assert_eq!(warnings.len(), 1);
+    // Compared, not printed: a failure must not print the megabyte either.
+    assert!(warnings[0].value() == format!("{}…", "x".repeat(64)));
+    assert!(warnings[0].to_string().len() < 200);
+
+    let (_, warnings) = from_env_vars(Some("traceidratio"), Some(&long));
+    assert_eq!(warnings[0].value().chars().count(), 65);
+
+    let (_, warnings) = tctx::propagator_from_env_var(Some(&format!("tracecontext,{long}")));
+    assert_eq!(warnings[0].value().chars().count(), 65);
+    // A multi-byte value is cut on a character boundary.
+    let (_, warnings) = from_env_vars(Some(&"é".repeat(1000)), None);
+    assert!(warnings[0].value().ends_with('…'));
+}
+
+/// Hardening: `1e-400` reads as 0 in `f64`, which would switch sampling off without a word;
+/// `1e400` reads as infinity. Both are refused, with a warning, like any invalid argument
+/// ("MUST behave as if `OTEL_TRACES_SAMPLER_ARG` is not set").
+#[test]
+fn numbers_that_do_not_fit_a_float_are_refused() {
+    check(&[
+        (
+            Some("traceidratio"),
+            Some("1e-400"),
+            "TraceIdRatioBased{1}".to_owned(),
+            &[ARG],
+        ),
+        (
+            Some("parentbased_traceidratio"),
+            Some("-1e-400"),
+            parent_based("TraceIdRatioBased{1}"),
+            &[ARG],
+        ),
+        (
+            Some("probability"),
+            Some("1e-400"),
+            "ProbabilitySampler{1}".to_owned(),
+            &[ARG],
+        ),
+        (
+            Some("ratelimited"),
+            Some("1e400"),
+            rate_limited("100"),
+            &[ARG],
+        ),
+        // Zero written with an exponent is still zero.
+        (
+            Some("traceidratio"),
+            Some("0e-400"),
+            "TraceIdRatioBased{0}".to_owned(),
+            &[],
+        ),
+    ]);
+    let (_, warnings) = from_env_vars(Some("traceidratio"), Some("1e-400"));
+    assert!(
+        warnings[0].to_string().contains("too small"),
+        "{}",
+        warnings[0]
+    );
+}
+
+/// Hardening: repeated names are removed from `OTEL_PROPAGATORS` in linear time. 200,000
+/// distinct names took minutes with the quadratic removal (30,000 took 0.7 s); each is still
+/// reported, and the result is the same.
+#[test]
+fn many_propagator_names_are_handled_in_linear_time() {
+    let mut value = String::from("tracecontext");
+    for i in 0..200_000 {
+        value.push_str(",p");
+        value.push_str(&i.to_string());
+    }
+    value.push_str(",TraceContext,baggage");
+    let (propagator, warnings) = tctx::propagator_from_env_var(Some(&value));
+    assert_eq!(warnings.len(), 200_000);
+    let mut fields: Vec<&str> = propagator.fields().collect();
+    fields.sort_unstable();
+    assert_eq!(fields, ["baggage", "traceparent", "tracestate"]);
 }

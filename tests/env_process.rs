@@ -63,4 +63,76 @@ fn reads_the_process_environment() {
         ["baggage", "traceparent", "tracestate"]
     );
     std::env::remove_var(PROPAGATORS);
+
+    #[cfg(feature = "config")]
+    config_file();
+}
+
+/// `OTEL_CONFIG_FILE` ("configuration_sdk-environment-variables.md"): "When
+/// `OTEL_CONFIG_FILE` is set, all other environment variables besides those referenced in
+/// the configuration file for environment variable substitution MUST be ignored."
+#[cfg(feature = "config")]
+fn config_file() {
+    const CONFIG_FILE: &str = "OTEL_CONFIG_FILE";
+    let dir = std::env::temp_dir().join(format!("tctx-env-process-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("otel.yaml");
+    std::fs::write(
+        &file,
+        "file_format: \"1.1\"\n\
+         tracer_provider:\n  sampler:\n    trace_id_ratio_based:\n      ratio: ${TCTX_RATIO:-0.5}\n\
+         propagator:\n  composite_list: baggage\n",
+    )
+    .unwrap();
+
+    // The other variables say otherwise, and are ignored; the file's references are read.
+    std::env::set_var(SAMPLER, "always_on");
+    std::env::set_var(ARG, "0.1");
+    std::env::set_var(PROPAGATORS, "tracecontext");
+    std::env::set_var("TCTX_RATIO", "0.25");
+    std::env::set_var(CONFIG_FILE, &file);
+    assert_eq!(
+        tctx::sampler::from_env().description(),
+        "TraceIdRatioBased{0.25}"
+    );
+    assert_eq!(sorted_fields(&tctx::propagator_from_env()), ["baggage"]);
+    assert!(tctx::config::from_env().unwrap().is_some());
+
+    // A file that fails to load: `config::from_env` says why; `sampler::from_env` and
+    // `propagator_from_env` log it and use the defaults, still ignoring the other variables.
+    std::fs::write(
+        &file,
+        "file_format: \"1.1\"\ntracer_provider:\n  sampler:\n    bogus:\n",
+    )
+    .unwrap();
+    assert_eq!(
+        tctx::config::from_env().unwrap_err().to_string(),
+        "tracer_provider.sampler: unknown sampler \"bogus\""
+    );
+    assert!(tctx::sampler::from_env()
+        .description()
+        .starts_with("ParentBased{root:AlwaysOnSampler,"));
+    assert_eq!(
+        sorted_fields(&tctx::propagator_from_env()),
+        ["baggage", "traceparent", "tracestate"]
+    );
+    std::env::set_var(CONFIG_FILE, dir.join("missing.yaml"));
+    assert!(tctx::config::from_env()
+        .unwrap_err()
+        .to_string()
+        .starts_with("cannot read "));
+
+    // Blank is unset ("Parsing empty value"): the other variables again.
+    std::env::set_var(CONFIG_FILE, " ");
+    assert!(tctx::config::from_env().unwrap().is_none());
+    assert_eq!(tctx::sampler::from_env().description(), "AlwaysOnSampler");
+    assert_eq!(
+        sorted_fields(&tctx::propagator_from_env()),
+        ["traceparent", "tracestate"]
+    );
+
+    for name in [CONFIG_FILE, SAMPLER, ARG, PROPAGATORS, "TCTX_RATIO"] {
+        std::env::remove_var(name);
+    }
+    let _ = std::fs::remove_dir_all(dir);
 }

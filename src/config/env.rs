@@ -1,14 +1,16 @@
 //! Configuration from the environment: `OTEL_TRACES_SAMPLER`, `OTEL_TRACES_SAMPLER_ARG` and
 //! `OTEL_PROPAGATORS` ("General SDK Configuration", OpenTelemetry environment variable
-//! specification).
+//! specification), and `OTEL_CONFIG_FILE`, which replaces them all (feature `config`).
 //!
 //! The readers of the process environment ([`from_env`], [`propagator_from_env`]) log each
 //! problem and carry on; the pure functions behind them ([`from_env_vars`],
 //! [`propagator_from_env_var`]) return the problems as [`EnvWarning`]s instead.
 
 use std::borrow::Cow;
+use std::collections::HashSet;
 use std::env::VarError;
 use std::fmt;
+use std::sync::Arc;
 
 use opentelemetry::propagation::{TextMapCompositePropagator, TextMapPropagator};
 use opentelemetry::trace::{Link, SpanKind, TraceId};
@@ -16,10 +18,12 @@ use opentelemetry::{Context, KeyValue};
 use opentelemetry_sdk::propagation::BaggagePropagator;
 use opentelemetry_sdk::trace::{SamplingResult, ShouldSample};
 
+use super::cut;
+use super::number::{parse_f64, NumberError};
 use crate::probability::MIN_PROBABILITY;
 use crate::sampler::{
-    delegate, Adaptive, AlwaysOff, AlwaysOn, Delegate, ParentBased, ParentThreshold, Probability,
-    RateLimited, RateLimiter, SamplerDescription, TraceIdRatioBased,
+    delegate, Adaptive, AlwaysOff, AlwaysOn, Clock, Delegate, MonotonicClock, ParentBased,
+    ParentThreshold, Probability, RateLimited, RateLimiter, SamplerDescription, TraceIdRatioBased,
 };
 use crate::TraceContextPropagator;
 
@@ -35,8 +39,9 @@ const DEFAULT_RATIO: f64 = 1.0;
 /// invalid.
 const DEFAULT_RATE: f64 = 100.0;
 
-/// The sampler that [`from_env`] and [`from_env_vars`] build: any of the samplers of
-/// [`tctx::sampler`](crate::sampler), behind one type. It forwards
+/// The sampler that [`from_env`] and [`from_env_vars`] build (and a configuration file's,
+/// with the feature `config`): any of the samplers of [`tctx::sampler`](crate::sampler),
+/// behind one type. It forwards
 /// [`ShouldSample`] and [`SamplerDescription`] to the sampler inside; clones share it.
 ///
 /// # Examples
@@ -57,7 +62,7 @@ pub struct ConfiguredSampler {
 }
 
 impl ConfiguredSampler {
-    fn new(sampler: impl ShouldSample + SamplerDescription + 'static) -> Self {
+    pub(crate) fn new(sampler: impl ShouldSample + SamplerDescription + 'static) -> Self {
         Self {
             inner: delegate(sampler),
         }
@@ -121,25 +126,51 @@ enum Problem {
     RatioTooSmall(&'static str),
     /// The argument of a rate sampler is not a finite number above 0.
     InvalidRate(&'static str),
+    /// The argument is a number that a 64-bit float cannot hold (it would read as 0 or
+    /// infinity); the sampler and the default used instead.
+    Unrepresentable(&'static str, NumberError, &'static str),
     /// The argument is set but the sampler takes none.
     UnusedArg(&'static str),
     /// The argument is set but `OTEL_TRACES_SAMPLER` is not.
     ArgWithoutSampler,
-    /// An entry of `OTEL_PROPAGATORS` names no propagator known to the specification.
-    UnknownPropagator,
-    /// An entry of `OTEL_PROPAGATORS` names a propagator of the specification tctx lacks.
-    UnsupportedPropagator,
+    /// A problem with an entry of `OTEL_PROPAGATORS`.
+    Propagator(PropagatorProblem),
+}
+
+/// What is wrong with a propagator name, in `OTEL_PROPAGATORS` or a configuration file's
+/// `propagator`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum PropagatorProblem {
+    /// A name known to no specification.
+    Unknown,
+    /// A propagator of the specification that tctx does not provide.
+    Unsupported,
     /// `none` is listed with other propagators.
     NoneWithOthers,
-    /// No entry of `OTEL_PROPAGATORS` names a propagator tctx provides, and `none` is absent.
-    NoKnownPropagator,
+    /// No name is one tctx provides, and `none` is absent.
+    NoneKnown,
+}
+
+impl fmt::Display for PropagatorProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Unknown => "is not a known propagator; ignored",
+            Self::Unsupported => "names a propagator tctx does not provide; ignored",
+            Self::NoneWithOthers => "is ignored: it is listed with other propagators",
+            Self::NoneKnown => {
+                "names no propagator tctx provides; using the default tracecontext,baggage"
+            }
+        })
+    }
 }
 
 impl EnvWarning {
+    /// A warning about `value`, kept (and later printed) cut to 64 bytes: values come from
+    /// anywhere, and a 1 MiB value must not become a 1 MiB log line.
     fn new(variable: &'static str, value: &str, problem: Problem) -> Self {
         Self {
             variable,
-            value: value.to_owned(),
+            value: cut(value),
             problem,
         }
     }
@@ -159,7 +190,8 @@ impl EnvWarning {
     }
 
     /// The offending value, without surrounding whitespace: the whole value of a sampler
-    /// variable, one entry of `OTEL_PROPAGATORS`. A value that was not UTF-8 is given with
+    /// variable, one entry of `OTEL_PROPAGATORS`. A value longer than 64 bytes is cut there
+    /// (on a character boundary) and ends with `…`. A value that was not UTF-8 is given with
     /// its invalid bytes replaced by U+FFFD.
     ///
     /// # Examples
@@ -167,6 +199,9 @@ impl EnvWarning {
     /// ```
     /// let (_, warnings) = tctx::propagator_from_env_var(Some("tracecontext, b3"));
     /// assert_eq!(warnings[0].value(), "b3");
+    ///
+    /// let (_, warnings) = tctx::sampler::from_env_vars(Some(&"x".repeat(1000)), None);
+    /// assert_eq!(warnings[0].value(), format!("{}…", "x".repeat(64)));
     /// ```
     #[must_use]
     pub fn value(&self) -> &str {
@@ -201,108 +236,162 @@ impl fmt::Display for EnvWarning {
                 "is not a number of spans per second above 0 (and at most 10^9) for sampler \
                  {sampler}; using the default 100"
             ),
+            Problem::Unrepresentable(sampler, error, default) => write!(
+                f,
+                "is {error}, for sampler {sampler}; using the default {default}"
+            ),
             Problem::UnusedArg(sampler) => {
                 write!(f, "is ignored: sampler {sampler} takes no argument")
             }
             Problem::ArgWithoutSampler => {
                 write!(f, "is ignored: {SAMPLER_VAR} is not set")
             }
-            Problem::UnknownPropagator => write!(f, "is not a known propagator; ignored"),
-            Problem::UnsupportedPropagator => {
-                write!(f, "names a propagator tctx does not provide; ignored")
-            }
-            Problem::NoKnownPropagator => write!(
-                f,
-                "names no propagator tctx provides; using the default tracecontext,baggage"
-            ),
-            Problem::NoneWithOthers => {
-                write!(f, "is ignored: it is listed with other propagators")
-            }
+            Problem::Propagator(problem) => problem.fmt(f),
         }
     }
-}
-
-/// The samplers `OTEL_TRACES_SAMPLER` can name.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Kind {
-    AlwaysOn,
-    AlwaysOff,
-    TraceIdRatio,
-    ParentBasedAlwaysOn,
-    ParentBasedAlwaysOff,
-    ParentBasedTraceIdRatio,
-    Probability,
-    ParentThresholdProbability,
-    RateLimited,
-    ParentBasedRateLimited,
-    Adaptive,
-    ParentThresholdAdaptive,
 }
 
 /// What `OTEL_TRACES_SAMPLER_ARG` means to a sampler.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Arg {
     None,
+    /// A ratio in `[0, 1]`, default 1.
     Ratio,
+    /// A ratio in `[0, 1]`, default 1, raised to 2^-56 if below (0 stays 0).
+    Probability,
+    /// Spans per second above 0, default 100.
     Rate,
 }
 
-impl Kind {
-    const ALL: [Self; 12] = [
-        Self::AlwaysOn,
-        Self::AlwaysOff,
-        Self::TraceIdRatio,
-        Self::ParentBasedAlwaysOn,
-        Self::ParentBasedAlwaysOff,
-        Self::ParentBasedTraceIdRatio,
-        Self::Probability,
-        Self::ParentThresholdProbability,
-        Self::RateLimited,
-        Self::ParentBasedRateLimited,
-        Self::Adaptive,
-        Self::ParentThresholdAdaptive,
-    ];
+/// The clock of the rate samplers, shared (tests give a manual one).
+#[derive(Clone, Debug)]
+struct SharedClock(Arc<dyn Clock>);
 
-    fn name(self) -> &'static str {
-        match self {
-            Self::AlwaysOn => "always_on",
-            Self::AlwaysOff => "always_off",
-            Self::TraceIdRatio => "traceidratio",
-            Self::ParentBasedAlwaysOn => "parentbased_always_on",
-            Self::ParentBasedAlwaysOff => "parentbased_always_off",
-            Self::ParentBasedTraceIdRatio => "parentbased_traceidratio",
-            Self::Probability => "probability",
-            Self::ParentThresholdProbability => "parentthreshold_probability",
-            Self::RateLimited => "ratelimited",
-            Self::ParentBasedRateLimited => "parentbased_ratelimited",
-            Self::Adaptive => "adaptive",
-            Self::ParentThresholdAdaptive => "parentthreshold_adaptive",
-        }
+impl Clock for SharedClock {
+    fn now(&self) -> std::time::Duration {
+        self.0.now()
     }
+}
 
-    fn arg(self) -> Arg {
-        match self {
-            Self::AlwaysOn
-            | Self::AlwaysOff
-            | Self::ParentBasedAlwaysOn
-            | Self::ParentBasedAlwaysOff => Arg::None,
-            Self::TraceIdRatio
-            | Self::ParentBasedTraceIdRatio
-            | Self::Probability
-            | Self::ParentThresholdProbability => Arg::Ratio,
-            Self::RateLimited
-            | Self::ParentBasedRateLimited
-            | Self::Adaptive
-            | Self::ParentThresholdAdaptive => Arg::Rate,
-        }
-    }
+/// A sampler that `OTEL_TRACES_SAMPLER` can name: its name, its argument, and how it is
+/// built from the argument's value (`None` if its constructor refuses it).
+struct SamplerEntry {
+    name: &'static str,
+    arg: Arg,
+    build: fn(f64, &SharedClock) -> Option<ConfiguredSampler>,
+}
 
-    /// The sampler named `name` (trimmed, any case), if tctx has it.
-    fn parse(name: &str) -> Option<Self> {
-        Self::ALL
-            .into_iter()
-            .find(|kind| kind.name().eq_ignore_ascii_case(name))
+/// Every sampler `OTEL_TRACES_SAMPLER` can name, in one table (the specification's first,
+/// then tctx's). The ratio given to the ratio samplers is in `[0, 1]`; to the probability
+/// samplers, 0 or in `[2^-56, 1]`; the rate is finite and above 0.
+const SAMPLERS: [SamplerEntry; 13] = [
+    SamplerEntry {
+        name: "always_on",
+        arg: Arg::None,
+        build: |_, _| Some(ConfiguredSampler::new(AlwaysOn)),
+    },
+    SamplerEntry {
+        name: "always_off",
+        arg: Arg::None,
+        build: |_, _| Some(ConfiguredSampler::new(AlwaysOff)),
+    },
+    SamplerEntry {
+        name: "traceidratio",
+        arg: Arg::Ratio,
+        build: |ratio, _| Some(ConfiguredSampler::new(TraceIdRatioBased::new(ratio))),
+    },
+    SamplerEntry {
+        name: "parentbased_always_on",
+        arg: Arg::None,
+        build: |_, _| Some(default_sampler()),
+    },
+    SamplerEntry {
+        name: "parentbased_always_off",
+        arg: Arg::None,
+        build: |_, _| Some(ConfiguredSampler::new(ParentBased::new(AlwaysOff))),
+    },
+    SamplerEntry {
+        name: "parentbased_traceidratio",
+        arg: Arg::Ratio,
+        build: |ratio, _| {
+            let root = TraceIdRatioBased::new(ratio);
+            Some(ConfiguredSampler::new(ParentBased::new(root)))
+        },
+    },
+    SamplerEntry {
+        name: "probability",
+        arg: Arg::Probability,
+        build: |ratio, _| probability_or_off(ratio),
+    },
+    SamplerEntry {
+        name: "parentthreshold_probability",
+        arg: Arg::Probability,
+        build: |ratio, _| {
+            let root = probability_or_off(ratio)?;
+            Some(ConfiguredSampler::new(ParentThreshold::new(root)))
+        },
+    },
+    SamplerEntry {
+        name: "ratelimited",
+        arg: Arg::Rate,
+        build: |rate, clock| {
+            let limiter = RateLimiter::new(rate).ok()?.with_clock(clock.clone());
+            Some(ConfiguredSampler::new(RateLimited::new(AlwaysOn, limiter)))
+        },
+    },
+    SamplerEntry {
+        name: "parentbased_ratelimited",
+        arg: Arg::Rate,
+        build: |rate, clock| {
+            let limiter = RateLimiter::new(rate).ok()?.with_clock(clock.clone());
+            let root = RateLimited::new(AlwaysOn, limiter);
+            Some(ConfiguredSampler::new(ParentBased::new(root)))
+        },
+    },
+    SamplerEntry {
+        name: "parentbased_ratelimited_callers",
+        arg: Arg::Rate,
+        build: |rate, clock| {
+            // Two limiters: callers who sample everything must not use up the roots' share.
+            let roots = RateLimiter::new(rate).ok()?.with_clock(clock.clone());
+            let callers = RateLimiter::new(rate).ok()?.with_clock(clock.clone());
+            let sampler = ParentBased::new(RateLimited::new(AlwaysOn, roots))
+                .remote_parent_sampled(RateLimited::new(AlwaysOn, callers));
+            Some(ConfiguredSampler::new(sampler))
+        },
+    },
+    SamplerEntry {
+        name: "adaptive",
+        arg: Arg::Rate,
+        build: |rate, clock| {
+            let sampler = Adaptive::new(rate).ok()?.with_clock(clock.clone());
+            Some(ConfiguredSampler::new(sampler))
+        },
+    },
+    SamplerEntry {
+        name: "parentthreshold_adaptive",
+        arg: Arg::Rate,
+        build: |rate, clock| {
+            let root = Adaptive::new(rate).ok()?.with_clock(clock.clone());
+            Some(ConfiguredSampler::new(ParentThreshold::new(root)))
+        },
+    },
+];
+
+/// The sampler named `name` (trimmed, any case), if tctx has it.
+fn find_sampler(name: &str) -> Option<&'static SamplerEntry> {
+    SAMPLERS
+        .iter()
+        .find(|entry| entry.name.eq_ignore_ascii_case(name))
+}
+
+/// The `ProbabilitySampler` of a ratio, `AlwaysOff` for 0 (which it cannot express), `None`
+/// if it refuses the ratio (which no ratio in `[2^-56, 1]` is).
+fn probability_or_off(ratio: f64) -> Option<ConfiguredSampler> {
+    if ratio <= 0.0 {
+        return Some(ConfiguredSampler::new(AlwaysOff));
     }
+    Some(ConfiguredSampler::new(Probability::new(ratio).ok()?))
 }
 
 /// Samplers of the specification's list ("General SDK Configuration") that tctx does not
@@ -321,7 +410,7 @@ fn non_empty(value: Option<&str>) -> Option<&str> {
 
 /// An environment variable as text: `None` when unset, the value with invalid bytes replaced
 /// by U+FFFD when it is not UTF-8 (which no known value then matches, so it is reported).
-fn read_var(name: &str) -> Option<String> {
+pub(crate) fn read_var(name: &str) -> Option<String> {
     match std::env::var(name) {
         Ok(value) => Some(value),
         Err(VarError::NotPresent) => None,
@@ -340,6 +429,17 @@ fn log(warnings: &[EnvWarning]) {
 /// OpenTelemetry's internal log) and the sampler falls back as described there. A value that
 /// is not UTF-8 is invalid.
 ///
+/// With the feature `config` (a default), when `OTEL_CONFIG_FILE` is set (and not blank),
+/// the sampler is the configuration file's instead (`tracer_provider.sampler`, see
+/// `tctx::config`), and `OTEL_TRACES_SAMPLER` and `OTEL_TRACES_SAMPLER_ARG`
+/// are ignored: "When `OTEL_CONFIG_FILE` is set, all other environment variables besides
+/// those referenced in the configuration file for environment variable substitution MUST be
+/// ignored". The file's warnings are logged (`tctx.config.invalid`). A file that cannot be
+/// loaded is an error for the specification (Parse and Create "SHOULD return an error"),
+/// which this function cannot return: it logs the error (`tctx.config.invalid`) and uses the
+/// default sampler, `parentbased_always_on`, still ignoring the other variables. Call
+/// `tctx::config::from_env` to get the error instead.
+///
 /// # Examples
 ///
 /// ```
@@ -352,6 +452,12 @@ fn log(warnings: &[EnvWarning]) {
 /// ```
 #[must_use]
 pub fn from_env() -> ConfiguredSampler {
+    #[cfg(feature = "config")]
+    match super::config_file_from_env_logged() {
+        super::ConfigFile::Unset => {}
+        super::ConfigFile::Failed => return default_sampler(),
+        super::ConfigFile::Loaded(config) => return config.sampler(),
+    }
     let sampler = read_var(SAMPLER_VAR);
     let arg = read_var(SAMPLER_ARG_VAR);
     let (sampler, warnings) = from_env_vars(sampler.as_deref(), arg.as_deref());
@@ -377,17 +483,26 @@ pub fn from_env() -> ConfiguredSampler {
 /// | `probability` (tctx) | [`Probability`] (`AlwaysOff` for 0) | ratio, default `1.0` |
 /// | `parentthreshold_probability` (tctx) | [`ParentThreshold`]`::new(Probability)` | ratio, default `1.0` |
 /// | `ratelimited` (tctx) | [`RateLimited`]`::new(AlwaysOn, RateLimiter)` | spans per second, default `100` |
-/// | `parentbased_ratelimited` (tctx) | [`ParentBased`]`::new(RateLimited)` | spans per second, default `100` |
+/// | `parentbased_ratelimited` (tctx) | [`ParentBased`]`::new(RateLimited)`: roots capped, callers' decisions followed | spans per second, default `100` |
+/// | `parentbased_ratelimited_callers` (tctx) | the same, and callers' sampled spans capped too: `.remote_parent_sampled(RateLimited)` | spans per second for roots, and as many again for callers; default `100` |
 /// | `adaptive` (tctx) | [`Adaptive`] | target sampled spans per second, default `100` |
 /// | `parentthreshold_adaptive` (tctx) | [`ParentThreshold`]`::new(Adaptive)` | target spans per second, default `100` |
+///
+/// `parentbased_ratelimited_callers` is for services that callers outside your control reach
+/// (W3C Trace Context, "Security Considerations": a caller that sets the sampled flag on
+/// every request would otherwise decide how much you trace): it honours a caller's sampled
+/// flag up to N spans per second, and samples up to N new traces per second, each with a
+/// limiter of its own, so a flood of flagged calls cannot starve new traces. Callers'
+/// unsampled spans are dropped, and local children follow their parent.
 ///
 /// Each problem is an [`EnvWarning`], and the configuration falls back:
 /// - An unknown sampler, or one of the specification's that tctx does not implement
 ///   (`jaeger_remote`, `parentbased_jaeger_remote`, `xray`): the default sampler.
 /// - A ratio that is not a number in `[0, 1]` (`abc`, `1.5`, `-0.1`, `NaN`, `inf`), or a
 ///   rate that is not a finite number above 0 or that the sampler refuses (the
-///   [`RateLimiter`] takes at most 10^9): as if `arg` were unset ("MUST behave as if
-///   `OTEL_TRACES_SAMPLER_ARG` is not set"), ratio `1.0`, rate `100`.
+///   [`RateLimiter`] takes at most 10^9), or a number a 64-bit float cannot hold (`1e-400`,
+///   which would read as 0 and switch sampling off, or `1e400`): as if `arg` were unset
+///   ("MUST behave as if `OTEL_TRACES_SAMPLER_ARG` is not set"), ratio `1.0`, rate `100`.
 /// - `probability` and `parentthreshold_probability` with ratio 0 use [`AlwaysOff`]: the
 ///   `ProbabilitySampler` cannot express 0. A ratio above 0 but below 2^-56, its smallest
 ///   probability, is raised to 2^-56, with a warning.
@@ -407,11 +522,22 @@ pub fn from_env() -> ConfiguredSampler {
 /// let (sampler, warnings) = from_env_vars(Some("probability"), Some("abc"));
 /// assert_eq!(sampler.description(), "ProbabilitySampler{1}");
 /// assert_eq!(warnings[0].variable(), "OTEL_TRACES_SAMPLER_ARG");
+///
+/// let (sampler, _) = from_env_vars(Some("parentbased_ratelimited_callers"), Some("50"));
+/// assert!(sampler.description().contains("remoteParentSampled:RateLimited{rate:50,"));
 /// ```
 #[must_use]
 pub fn from_env_vars(
     sampler: Option<&str>,
     arg: Option<&str>,
+) -> (ConfiguredSampler, Vec<EnvWarning>) {
+    from_env_vars_with_clock(sampler, arg, &SharedClock(Arc::new(MonotonicClock)))
+}
+
+fn from_env_vars_with_clock(
+    sampler: Option<&str>,
+    arg: Option<&str>,
+    clock: &SharedClock,
 ) -> (ConfiguredSampler, Vec<EnvWarning>) {
     let mut warnings = Vec::new();
     let arg = non_empty(arg);
@@ -425,7 +551,7 @@ pub fn from_env_vars(
         }
         return (default_sampler(), warnings);
     };
-    let Some(kind) = Kind::parse(name) else {
+    let Some(entry) = find_sampler(name) else {
         let problem = if UNSUPPORTED_SAMPLERS
             .iter()
             .any(|known| known.eq_ignore_ascii_case(name))
@@ -437,17 +563,23 @@ pub fn from_env_vars(
         warnings.push(EnvWarning::new(SAMPLER_VAR, name, problem));
         return (default_sampler(), warnings);
     };
-    let sampler = match kind.arg() {
+    let value = match entry.arg {
         Arg::None => {
             if let Some(arg) = arg {
-                let problem = Problem::UnusedArg(kind.name());
+                let problem = Problem::UnusedArg(entry.name);
                 warnings.push(EnvWarning::new(SAMPLER_ARG_VAR, arg, problem));
             }
-            Some(fixed_sampler(kind))
+            0.0
         }
-        Arg::Ratio => Some(ratio_sampler(kind, arg, &mut warnings)),
-        Arg::Rate => rate_sampler(kind, arg, &mut warnings),
+        Arg::Ratio | Arg::Probability => ratio_arg(entry, arg, &mut warnings),
+        Arg::Rate => rate_arg(entry, arg, &mut warnings),
     };
+    let sampler = (entry.build)(value, clock).or_else(|| {
+        // A rate the range check let through but the sampler refused (above 10^9).
+        let problem = Problem::InvalidRate(entry.name);
+        warnings.push(EnvWarning::new(SAMPLER_ARG_VAR, arg.unwrap_or(""), problem));
+        (entry.build)(DEFAULT_RATE, clock)
+    });
     (sampler.unwrap_or_else(default_sampler), warnings)
 }
 
@@ -455,132 +587,149 @@ fn default_sampler() -> ConfiguredSampler {
     ConfiguredSampler::new(ParentBased::new(AlwaysOn))
 }
 
-fn fixed_sampler(kind: Kind) -> ConfiguredSampler {
-    match kind {
-        Kind::AlwaysOn => ConfiguredSampler::new(AlwaysOn),
-        Kind::AlwaysOff => ConfiguredSampler::new(AlwaysOff),
-        Kind::ParentBasedAlwaysOff => ConfiguredSampler::new(ParentBased::new(AlwaysOff)),
-        // `parentbased_always_on`, the only other sampler without an argument.
-        _ => default_sampler(),
-    }
-}
-
-/// The ratio in `arg`, or the default with a warning if it is not a number in `[0, 1]`.
-fn ratio_arg(kind: Kind, arg: Option<&str>, warnings: &mut Vec<EnvWarning>) -> f64 {
+/// The ratio in `arg`, or the default with a warning if it is not a number in `[0, 1]`;
+/// for a probability sampler, a ratio above 0 and below 2^-56 is raised to 2^-56, with a
+/// warning.
+fn ratio_arg(entry: &SamplerEntry, arg: Option<&str>, warnings: &mut Vec<EnvWarning>) -> f64 {
     let Some(arg) = arg else {
         return DEFAULT_RATIO;
     };
-    match arg.parse::<f64>() {
+    let ratio = match parse_f64(arg) {
         // `+ 0.0` turns -0 into 0, so that descriptions say `0`.
         Ok(ratio) if (0.0..=1.0).contains(&ratio) => ratio + 0.0,
-        _ => {
-            let problem = Problem::InvalidRatio(kind.name());
+        Err(error @ (NumberError::Underflow | NumberError::Overflow)) => {
+            let problem = Problem::Unrepresentable(entry.name, error, "1.0");
             warnings.push(EnvWarning::new(SAMPLER_ARG_VAR, arg, problem));
-            DEFAULT_RATIO
+            return DEFAULT_RATIO;
         }
-    }
-}
-
-fn ratio_sampler(
-    kind: Kind,
-    arg: Option<&str>,
-    warnings: &mut Vec<EnvWarning>,
-) -> ConfiguredSampler {
-    let ratio = ratio_arg(kind, arg, warnings);
-    match kind {
-        Kind::TraceIdRatio => ConfiguredSampler::new(TraceIdRatioBased::new(ratio)),
-        Kind::ParentBasedTraceIdRatio => {
-            ConfiguredSampler::new(ParentBased::new(TraceIdRatioBased::new(ratio)))
+        _ => {
+            let problem = Problem::InvalidRatio(entry.name);
+            warnings.push(EnvWarning::new(SAMPLER_ARG_VAR, arg, problem));
+            return DEFAULT_RATIO;
         }
-        Kind::ParentThresholdProbability => match probability(kind, ratio, arg, warnings) {
-            Some(root) => ConfiguredSampler::new(ParentThreshold::new(root)),
-            None => ConfiguredSampler::new(ParentThreshold::new(AlwaysOff)),
-        },
-        _ => match probability(kind, ratio, arg, warnings) {
-            Some(sampler) => ConfiguredSampler::new(sampler),
-            None => ConfiguredSampler::new(AlwaysOff),
-        },
-    }
-}
-
-/// The `ProbabilitySampler` of a ratio in `[0, 1]`, or `None` for 0 (or if it somehow cannot
-/// be built, which no ratio in `[2^-56, 1]` does).
-fn probability(
-    kind: Kind,
-    ratio: f64,
-    arg: Option<&str>,
-    warnings: &mut Vec<EnvWarning>,
-) -> Option<Probability> {
-    if ratio <= 0.0 {
-        return None;
-    }
-    let ratio = if ratio < MIN_PROBABILITY {
-        let problem = Problem::RatioTooSmall(kind.name());
-        warnings.push(EnvWarning::new(SAMPLER_ARG_VAR, arg.unwrap_or(""), problem));
-        MIN_PROBABILITY
-    } else {
-        ratio
     };
-    Probability::new(ratio).ok()
-}
-
-/// The rate in `arg` if it is a finite number above 0; `None` if `arg` is unset, or (with a
-/// warning) invalid.
-fn rate_arg(kind: Kind, arg: Option<&str>, warnings: &mut Vec<EnvWarning>) -> Option<f64> {
-    let arg = arg?;
-    match arg.parse::<f64>() {
-        Ok(rate) if rate.is_finite() && rate > 0.0 => Some(rate),
-        _ => {
-            let problem = Problem::InvalidRate(kind.name());
-            warnings.push(EnvWarning::new(SAMPLER_ARG_VAR, arg, problem));
-            None
-        }
-    }
-}
-
-/// A rate sampler of kind `kind` at `rate`, or `None` if its constructor refuses the rate.
-fn build_rate_sampler(kind: Kind, rate: f64) -> Option<ConfiguredSampler> {
-    match kind {
-        Kind::RateLimited => {
-            let limiter = RateLimiter::new(rate).ok()?;
-            Some(ConfiguredSampler::new(RateLimited::new(AlwaysOn, limiter)))
-        }
-        Kind::ParentBasedRateLimited => {
-            let limiter = RateLimiter::new(rate).ok()?;
-            let root = RateLimited::new(AlwaysOn, limiter);
-            Some(ConfiguredSampler::new(ParentBased::new(root)))
-        }
-        Kind::Adaptive => Some(ConfiguredSampler::new(Adaptive::new(rate).ok()?)),
-        Kind::ParentThresholdAdaptive => {
-            let root = Adaptive::new(rate).ok()?;
-            Some(ConfiguredSampler::new(ParentThreshold::new(root)))
-        }
-        _ => None,
-    }
-}
-
-/// A rate sampler at the rate of `arg` if it is valid and its constructor takes it, else
-/// (with a warning if `arg` is set) at the default; `None` if even the default is refused,
-/// which it is not.
-fn rate_sampler(
-    kind: Kind,
-    arg: Option<&str>,
-    warnings: &mut Vec<EnvWarning>,
-) -> Option<ConfiguredSampler> {
-    if let (Some(rate), Some(arg)) = (rate_arg(kind, arg, warnings), arg) {
-        if let Some(sampler) = build_rate_sampler(kind, rate) {
-            return Some(sampler);
-        }
-        // A rate the range check let through but the sampler refused (above 10^9).
-        let problem = Problem::InvalidRate(kind.name());
+    if entry.arg == Arg::Probability && ratio > 0.0 && ratio < MIN_PROBABILITY {
+        let problem = Problem::RatioTooSmall(entry.name);
         warnings.push(EnvWarning::new(SAMPLER_ARG_VAR, arg, problem));
+        return MIN_PROBABILITY;
     }
-    build_rate_sampler(kind, DEFAULT_RATE)
+    ratio
+}
+
+/// The rate in `arg` if it is a finite number above 0; the default if `arg` is unset, or
+/// (with a warning) invalid.
+fn rate_arg(entry: &SamplerEntry, arg: Option<&str>, warnings: &mut Vec<EnvWarning>) -> f64 {
+    let Some(arg) = arg else {
+        return DEFAULT_RATE;
+    };
+    match parse_f64(arg) {
+        Ok(rate) if rate.is_finite() && rate > 0.0 => rate,
+        Err(error @ (NumberError::Underflow | NumberError::Overflow)) => {
+            let problem = Problem::Unrepresentable(entry.name, error, "100");
+            warnings.push(EnvWarning::new(SAMPLER_ARG_VAR, arg, problem));
+            DEFAULT_RATE
+        }
+        _ => {
+            let problem = Problem::InvalidRate(entry.name);
+            warnings.push(EnvWarning::new(SAMPLER_ARG_VAR, arg, problem));
+            DEFAULT_RATE
+        }
+    }
+}
+
+/// A propagator tctx provides.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum KnownPropagator {
+    TraceContext,
+    Baggage,
+}
+
+impl KnownPropagator {
+    fn build(self) -> Box<dyn TextMapPropagator + Send + Sync> {
+        match self {
+            Self::TraceContext => Box::new(TraceContextPropagator::new()),
+            Self::Baggage => Box::new(BaggagePropagator::new()),
+        }
+    }
+}
+
+/// The composite of `propagators`, in order (none: a propagator that does nothing).
+pub(crate) fn composite(propagators: &[KnownPropagator]) -> TextMapCompositePropagator {
+    TextMapCompositePropagator::new(propagators.iter().map(|p| p.build()).collect())
+}
+
+/// The propagators chosen from a list of names, and the problems with the names.
+pub(crate) struct ChosenPropagators<'a, P> {
+    pub(crate) propagators: Vec<KnownPropagator>,
+    /// The name, where it came from (`P`), and its problem.
+    pub(crate) problems: Vec<(&'a str, P, PropagatorProblem)>,
+    /// No name was usable and none was `none`: the default, `tracecontext,baggage`, was used.
+    pub(crate) fell_back: bool,
+}
+
+/// The propagators of a list of names (each trimmed, not empty), with where each came from
+/// (`P`), for `OTEL_PROPAGATORS` and a configuration file's `propagator`: in order, names
+/// compared without case, a repeated name kept at its first place ("Values MUST be
+/// deduplicated"), in time linear in the length of the list.
+pub(crate) fn choose_propagators<'a, P: Copy>(
+    names: impl IntoIterator<Item = (&'a str, P)>,
+) -> ChosenPropagators<'a, P> {
+    let mut seen: HashSet<Cow<'a, str>> = HashSet::new();
+    let mut distinct: Vec<(Cow<'a, str>, &'a str, P)> = Vec::new();
+    for (name, place) in names {
+        let lower = if name.bytes().any(|b| b.is_ascii_uppercase()) {
+            Cow::Owned(name.to_ascii_lowercase())
+        } else {
+            Cow::Borrowed(name)
+        };
+        if seen.insert(lower.clone()) {
+            distinct.push((lower, name, place));
+        }
+    }
+    let alone = distinct.len() == 1;
+    let mut chosen = ChosenPropagators {
+        propagators: Vec::new(),
+        problems: Vec::new(),
+        fell_back: false,
+    };
+    for (lower, name, place) in &distinct {
+        match lower.as_ref() {
+            "tracecontext" => chosen.propagators.push(KnownPropagator::TraceContext),
+            "baggage" => chosen.propagators.push(KnownPropagator::Baggage),
+            "none" if alone => {}
+            "none" => {
+                chosen
+                    .problems
+                    .push((name, *place, PropagatorProblem::NoneWithOthers));
+            }
+            other => {
+                let problem = if UNSUPPORTED_PROPAGATORS.contains(&other) {
+                    PropagatorProblem::Unsupported
+                } else {
+                    PropagatorProblem::Unknown
+                };
+                chosen.problems.push((name, *place, problem));
+            }
+        }
+    }
+    // Nothing usable and no `none`: ignore the setting, as the specification asks of values
+    // it does not recognise, rather than silently stop propagating.
+    if chosen.propagators.is_empty() && !seen.contains("none") {
+        chosen.fell_back = true;
+        chosen.propagators = vec![KnownPropagator::TraceContext, KnownPropagator::Baggage];
+    }
+    chosen
 }
 
 /// The propagators that `OTEL_PROPAGATORS` configures, as [`propagator_from_env_var`] reads
 /// it; each problem is logged as a warning (`tctx.env.invalid`, in OpenTelemetry's internal
 /// log). A value that is not UTF-8 is invalid.
+///
+/// With the feature `config` (a default), when `OTEL_CONFIG_FILE` is set (and not blank), the
+/// propagators are the configuration file's instead (`propagator`, see
+/// `tctx::config`), and `OTEL_PROPAGATORS` is ignored, as in
+/// [`sampler::from_env`](crate::sampler::from_env). A file that cannot be loaded is logged
+/// (`tctx.config.invalid`) and the default, `tracecontext,baggage`, is used.
 ///
 /// # Examples
 ///
@@ -589,6 +738,14 @@ fn rate_sampler(
 /// ```
 #[must_use]
 pub fn propagator_from_env() -> TextMapCompositePropagator {
+    #[cfg(feature = "config")]
+    match super::config_file_from_env_logged() {
+        super::ConfigFile::Unset => {}
+        super::ConfigFile::Failed => {
+            return composite(&[KnownPropagator::TraceContext, KnownPropagator::Baggage])
+        }
+        super::ConfigFile::Loaded(config) => return config.propagator(),
+    }
     let value = read_var(PROPAGATORS_VAR);
     let (propagator, warnings) = propagator_from_env_var(value.as_deref());
     log(&warnings);
@@ -637,78 +794,53 @@ pub fn propagator_from_env() -> TextMapCompositePropagator {
 pub fn propagator_from_env_var(
     value: Option<&str>,
 ) -> (TextMapCompositePropagator, Vec<EnvWarning>) {
-    let mut warnings = Vec::new();
-    let entries: Vec<&str> = non_empty(value)
+    let mut names = non_empty(value)
         .unwrap_or("")
         .split(',')
         .map(str::trim)
         .filter(|entry| !entry.is_empty())
-        .collect();
-    let entries = if entries.is_empty() {
-        vec!["tracecontext", "baggage"]
+        .peekable();
+    let chosen = if names.peek().is_none() {
+        choose_propagators([("tracecontext", ()), ("baggage", ())])
     } else {
-        entries
+        choose_propagators(names.map(|name| (name, ())))
     };
-    let mut names: Vec<Cow<'_, str>> = Vec::with_capacity(entries.len());
-    let mut originals: Vec<&str> = Vec::with_capacity(entries.len());
-    for entry in entries {
-        let name = if entry.bytes().any(|b| b.is_ascii_uppercase()) {
-            Cow::Owned(entry.to_ascii_lowercase())
-        } else {
-            Cow::Borrowed(entry)
-        };
-        if !names.contains(&name) {
-            names.push(name);
-            originals.push(entry);
-        }
-    }
-    let alone = names.len() == 1;
-    let mut propagators: Vec<Box<dyn TextMapPropagator + Send + Sync>> = Vec::new();
-    for (name, original) in names.iter().zip(originals) {
-        match name.as_ref() {
-            "tracecontext" => propagators.push(Box::new(TraceContextPropagator::new())),
-            "baggage" => propagators.push(Box::new(BaggagePropagator::new())),
-            "none" if alone => {}
-            "none" => warnings.push(EnvWarning::new(
-                PROPAGATORS_VAR,
-                original,
-                Problem::NoneWithOthers,
-            )),
-            other => {
-                let problem = if UNSUPPORTED_PROPAGATORS.contains(&other) {
-                    Problem::UnsupportedPropagator
-                } else {
-                    Problem::UnknownPropagator
-                };
-                warnings.push(EnvWarning::new(PROPAGATORS_VAR, original, problem));
-            }
-        }
-    }
-    // Nothing usable and no `none`: ignore the setting, as the specification asks of values
-    // it does not recognise, rather than silently stop propagating.
-    if propagators.is_empty() && !names.iter().any(|name| name == "none") {
+    let mut warnings: Vec<EnvWarning> = chosen
+        .problems
+        .iter()
+        .map(|&(name, (), problem)| {
+            EnvWarning::new(PROPAGATORS_VAR, name, Problem::Propagator(problem))
+        })
+        .collect();
+    if chosen.fell_back {
         warnings.push(EnvWarning::new(
             PROPAGATORS_VAR,
             value.unwrap_or_default().trim(),
-            Problem::NoKnownPropagator,
+            Problem::Propagator(PropagatorProblem::NoneKnown),
         ));
-        propagators.push(Box::new(TraceContextPropagator::new()));
-        propagators.push(Box::new(BaggagePropagator::new()));
     }
-    (TextMapCompositePropagator::new(propagators), warnings)
+    (composite(&chosen.propagators), warnings)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    use opentelemetry::trace::{
+        SpanContext, SpanId, TraceContextExt, TraceFlags, TraceState as OtelTraceState,
+    };
+    use opentelemetry_sdk::trace::SamplingDecision;
+
+    use crate::sampler::ManualClock;
+
     #[test]
-    fn every_kind_parses_by_its_name() {
-        for kind in Kind::ALL {
-            assert_eq!(Kind::parse(kind.name()), Some(kind));
-            assert_eq!(Kind::parse(&kind.name().to_ascii_uppercase()), Some(kind));
+    fn every_sampler_is_found_by_its_name_in_any_case() {
+        for entry in &SAMPLERS {
+            assert_eq!(find_sampler(entry.name).map(|e| e.name), Some(entry.name));
+            let upper = entry.name.to_ascii_uppercase();
+            assert_eq!(find_sampler(&upper).map(|e| e.name), Some(entry.name));
         }
-        assert_eq!(Kind::parse("always-on"), None);
+        assert!(find_sampler("always-on").is_none());
     }
 
     #[test]
@@ -737,10 +869,79 @@ mod tests {
             "OTEL_TRACES_SAMPLER=\"foo\" is not a known sampler; using the default \
              parentbased_always_on"
         );
-        let warning = EnvWarning::new(PROPAGATORS_VAR, "b3", Problem::UnsupportedPropagator);
+        let problem = Problem::Propagator(PropagatorProblem::Unsupported);
+        let warning = EnvWarning::new(PROPAGATORS_VAR, "b3", problem);
         assert_eq!(
             warning.to_string(),
             "OTEL_PROPAGATORS=\"b3\" names a propagator tctx does not provide; ignored"
         );
+        let problem = Problem::Unrepresentable("traceidratio", NumberError::Underflow, "1.0");
+        let warning = EnvWarning::new(SAMPLER_ARG_VAR, "1e-400", problem);
+        assert_eq!(
+            warning.to_string(),
+            "OTEL_TRACES_SAMPLER_ARG=\"1e-400\" is too small for a 64-bit float (it would read \
+             as 0), for sampler traceidratio; using the default 1.0"
+        );
+    }
+
+    /// `parentbased_ratelimited_callers` honours callers' sampled flags at most N times a
+    /// second: 100,000 flagged calls in one (manual) second with a cap of 100 sample about 100
+    /// (the burst, 100, plus what refills during the second: here none, the clock stands
+    /// still, then 100 more after it moves on by a second). `parentbased_ratelimited`, for
+    /// comparison, samples all of them.
+    #[test]
+    fn ratelimited_callers_caps_callers_who_sample_everything() {
+        let flagged = Context::new().with_remote_span_context(SpanContext::new(
+            TraceId::from(0x4bf9_2f35_77b3_4da6_a3ce_929d_0e0e_4736),
+            SpanId::from(0x00f0_67aa_0ba9_02b7),
+            TraceFlags::SAMPLED,
+            true,
+            OtelTraceState::NONE,
+        ));
+        let count = |name: &str, clock: &ManualClock| {
+            let shared = SharedClock(Arc::new(clock.clone()));
+            let (sampler, warnings) = from_env_vars_with_clock(Some(name), Some("100"), &shared);
+            assert!(warnings.is_empty());
+            let mut kept = 0;
+            for i in 0..100_000u128 {
+                let result = sampler.should_sample(
+                    Some(&flagged),
+                    TraceId::from(i + 1),
+                    "call",
+                    &SpanKind::Server,
+                    &[],
+                    &[],
+                );
+                if result.decision == SamplingDecision::RecordAndSample {
+                    kept += 1;
+                }
+            }
+            kept
+        };
+        let clock = ManualClock::new();
+        assert_eq!(count("parentbased_ratelimited", &clock), 100_000);
+        let capped = count("parentbased_ratelimited_callers", &clock);
+        assert!((95..=105).contains(&capped), "{capped} sampled");
+
+        // Roots have their own limiter: callers using up theirs do not starve new traces.
+        let shared = SharedClock(Arc::new(clock.clone()));
+        let (sampler, _) = from_env_vars_with_clock(
+            Some("parentbased_ratelimited_callers"),
+            Some("100"),
+            &shared,
+        );
+        for i in 0..1_000u128 {
+            let _ = sampler.should_sample(
+                Some(&flagged),
+                TraceId::from(i + 1),
+                "call",
+                &SpanKind::Server,
+                &[],
+                &[],
+            );
+        }
+        let root =
+            sampler.should_sample(None, TraceId::from(7), "root", &SpanKind::Server, &[], &[]);
+        assert_eq!(root.decision, SamplingDecision::RecordAndSample);
     }
 }
