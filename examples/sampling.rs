@@ -11,16 +11,32 @@
 //! Run it with `cargo run --example sampling` to compare three configurations, or with your
 //! own, e.g. `OTEL_TRACES_SAMPLER=parentbased_traceidratio OTEL_TRACES_SAMPLER_ARG=0.5 cargo
 //! run --example sampling`.
+//!
+//! With an OpenTelemetry configuration file, `OTEL_CONFIG_FILE=examples/sampling.yaml cargo
+//! run --example sampling` samples by rules: it sends a mix of traffic (health checks,
+//! checkouts, Redis `PING`s, callers with each flag, other requests) through the file's
+//! sampler and prints, per rule, how many spans it matched and how many were sampled.
 
 use std::collections::{BTreeSet, HashMap};
 use std::time::{Duration, Instant};
 
 use opentelemetry::propagation::TextMapPropagator;
 use opentelemetry::trace::{Span, Tracer, TracerProvider};
+use opentelemetry::trace::{SpanKind, TraceContextExt};
 use opentelemetry::Context;
+use opentelemetry::KeyValue;
 use opentelemetry_sdk::trace::SdkTracerProvider;
-use tctx::sampler::{ConfiguredSampler, SamplerDescription};
+use tctx::config::Config;
+use tctx::sampler::{ConfiguredSampler, SamplerDescription, SamplingParams};
 use tctx::{TraceContextPropagator, Traceparent};
+
+/// What the "ot written" column means.
+const OT_EXPLAINED: &str = "ot written: the `ot` member of the sampled spans' tracestate, which \
+goes on to the\nnext service with their traceparent. th:X is the sampling threshold written by \
+tctx's\nconsistent samplers (th:e666 keeps 10%, th:c 25%, th:0 all), so every service \
+downstream\ncan count what a sampled span stands for (1/probability spans) and agree on the \
+decision.\n\"no ot member\": sampled, but no threshold to send (a caller's decision followed \
+without\none, or a sampler that is not consistent). \"(no span sampled)\": nothing to show.\n";
 
 /// Spans started per case.
 pub const SPANS: usize = 10_000;
@@ -163,7 +179,216 @@ pub fn simulate(make: impl FnOnce() -> ConfiguredSampler, spans: usize) -> Repor
     }
 }
 
+/// A kind of traffic of the rules demo: a span's name, kind, attributes and caller.
+#[derive(Clone, Debug)]
+pub struct Traffic {
+    /// What the traffic is, for the printout.
+    pub label: &'static str,
+    /// The span's kind.
+    pub kind: SpanKind,
+    /// The span's single attribute.
+    pub attribute: (&'static str, &'static str),
+    /// Where its parent comes from.
+    pub case: Case,
+}
+
+/// The traffic mix of the rules demo, one kind after the other.
+pub const TRAFFIC: [Traffic; 7] = [
+    Traffic {
+        label: "GET /healthz (new trace)",
+        kind: SpanKind::Server,
+        attribute: ("http.route", "/healthz"),
+        case: Case::Root,
+    },
+    Traffic {
+        label: "POST /checkout (new trace)",
+        kind: SpanKind::Server,
+        attribute: ("http.route", "/checkout"),
+        case: Case::Root,
+    },
+    Traffic {
+        label: "Redis PING (client)",
+        kind: SpanKind::Client,
+        attribute: ("db.operation", "PING"),
+        case: Case::Root,
+    },
+    Traffic {
+        label: "GET /api/users from -03",
+        kind: SpanKind::Server,
+        attribute: ("http.route", "/api/users"),
+        case: Case::Remote(0x03),
+    },
+    Traffic {
+        label: "GET /api/users from -01",
+        kind: SpanKind::Server,
+        attribute: ("http.route", "/api/users"),
+        case: Case::Remote(0x01),
+    },
+    Traffic {
+        label: "GET /api/users from -00",
+        kind: SpanKind::Server,
+        attribute: ("http.route", "/api/users"),
+        case: Case::Remote(0x00),
+    },
+    Traffic {
+        label: "GET /api/users (new trace)",
+        kind: SpanKind::Server,
+        attribute: ("http.route", "/api/users"),
+        case: Case::Root,
+    },
+];
+
+/// What one rule of a rule set saw.
+#[derive(Clone, Debug, Default)]
+pub struct RuleReport {
+    /// The rule's predicate and sampler, as its description shows them.
+    pub rule: String,
+    /// Spans whose first matching rule this was.
+    pub matched: usize,
+    /// Of those, the sampled ones.
+    pub sampled: usize,
+    /// The distinct `ot` values the sampled ones carry (`""` for none).
+    pub ot: BTreeSet<String>,
+}
+
+/// Sends `spans` spans of each kind of [`TRAFFIC`] through the sampler of `config`, and
+/// counts, for every `rule_based` sampler of the file, which rule each span matched and
+/// whether it was sampled. The second element counts the spans no rule matched (dropped),
+/// per rule set.
+#[must_use]
+pub fn simulate_rules(config: &Config, spans: usize) -> Vec<(String, Vec<RuleReport>, usize)> {
+    let provider = SdkTracerProvider::builder()
+        .with_sampler(config.sampler())
+        .build();
+    let tracer = provider.tracer("sampling");
+    let propagator = TraceContextPropagator::new();
+    let mut reports: Vec<(String, Vec<RuleReport>, usize)> = config
+        .rule_based()
+        .map(|(path, rules)| {
+            let rules = rules
+                .rules()
+                .iter()
+                .map(|rule| RuleReport {
+                    rule: format!("{rule:?}"),
+                    ..RuleReport::default()
+                })
+                .collect();
+            (path.to_owned(), rules, 0)
+        })
+        .collect();
+    for traffic in TRAFFIC {
+        let attributes = [KeyValue::new(traffic.attribute.0, traffic.attribute.1)];
+        for _ in 0..spans {
+            let parent = match traffic.case {
+                Case::Root => Context::new(),
+                Case::Remote(flags) => {
+                    let caller = Traceparent::make();
+                    let caller = Traceparent::new(caller.trace_id(), caller.parent_id(), flags);
+                    propagator.extract(&HashMap::from([(
+                        "traceparent".to_owned(),
+                        caller.to_string(),
+                    )]))
+                }
+            };
+            let mut span = tracer
+                .span_builder(traffic.label)
+                .with_kind(traffic.kind.clone())
+                .with_attributes(attributes.clone())
+                .start_with_context(&tracer, &parent);
+            let span_context = span.span_context().clone();
+            span.end();
+            // Which rule decided: asked of each rule set with the span's own parameters.
+            let parent_span = parent
+                .has_active_span()
+                .then(|| parent.span().span_context().clone());
+            let params = SamplingParams::new(
+                parent_span.as_ref(),
+                span_context.trace_id(),
+                traffic.label,
+                &traffic.kind,
+                &attributes,
+                &[],
+            );
+            for ((_, rule_reports, unmatched), (_, rules)) in
+                reports.iter_mut().zip(config.rule_based())
+            {
+                let Some(i) = rules.first_match(&params) else {
+                    *unmatched += 1;
+                    continue;
+                };
+                let report = &mut rule_reports[i];
+                report.matched += 1;
+                if span_context.is_sampled() {
+                    report.sampled += 1;
+                    let ot = span_context.trace_state().get("ot").unwrap_or("");
+                    report.ot.insert(ot.to_owned());
+                }
+            }
+        }
+    }
+    let _ = provider.shutdown();
+    reports
+}
+
+fn print_rules(path: &str, config: &Config) {
+    println!(
+        "OTEL_CONFIG_FILE={path}
+  description: {}",
+        config.sampler().description()
+    );
+    println!("  traffic: {SPANS} spans of each of");
+    for traffic in TRAFFIC {
+        println!("    {}", traffic.label);
+    }
+    for (path, rules, unmatched) in simulate_rules(config, SPANS) {
+        println!("\n  {path}:");
+        println!(
+            "  {:<5} {:>8} {:>8}  {:<24} rule",
+            "rule", "matched", "sampled", "ot written"
+        );
+        for (i, rule) in rules.iter().enumerate() {
+            let ot: Vec<String> = rule
+                .ot
+                .iter()
+                .map(|ot| {
+                    if ot.is_empty() {
+                        "no ot member".to_owned()
+                    } else {
+                        format!("ot={ot}")
+                    }
+                })
+                .collect();
+            let ot = if ot.is_empty() {
+                "(no span sampled)".to_owned()
+            } else {
+                ot.join(" ")
+            };
+            println!(
+                "  [{i}]   {:>8} {:>8}  {ot:<24} {}",
+                rule.matched, rule.sampled, rule.rule
+            );
+        }
+        println!(
+            "  none  {unmatched:>8} {:>8}  (no rule matched: dropped)",
+            0
+        );
+    }
+}
+
 fn main() {
+    match tctx::config::from_env() {
+        Ok(Some(config)) => {
+            let path = std::env::var("OTEL_CONFIG_FILE").unwrap_or_default();
+            print_rules(&path, &config);
+            println!("\n{OT_EXPLAINED}");
+            return;
+        }
+        Ok(None) => {}
+        Err(error) => {
+            eprintln!("OTEL_CONFIG_FILE: {error}");
+            std::process::exit(1);
+        }
+    }
     for (label, make) in configurations() {
         let report = simulate(make, SPANS);
         println!("{label}\n  description: {}", report.description);
@@ -200,14 +425,7 @@ fn main() {
             report.elapsed
         );
     }
-    println!(
-        "ot written: the `ot` member of the sampled spans' tracestate, which goes on to the\n\
-         next service with their traceparent. th:X is the sampling threshold written by tctx's\n\
-         consistent samplers (th:c keeps 25%, th:0 keeps all), so every service downstream\n\
-         can count what a sampled span stands for and agree on the decision. \"no ot member\":\n\
-         sampled, but no threshold to send (the caller's decision was followed, or the\n\
-         sampler is not a consistent one). \"(no span sampled)\": nothing to show.\n"
-    );
+    println!("{OT_EXPLAINED}");
     if std::env::var_os("OTEL_TRACES_SAMPLER").is_none() {
         println!(
             "parentthreshold_probability and parentbased_ratelimited honour the caller's flag;"

@@ -1114,3 +1114,35 @@ fn the_readme_yaml_is_the_readme_rust() {
     ])));
     assert_eq!(config.sampler().description(), rust.description());
 }
+
+#[test]
+fn rule_based_samplers_are_listed_with_their_paths() {
+    // The README's configuration: a rule-based root under a parent threshold.
+    let config = tctx::config::from_yaml_str(
+        "file_format: \"1.1\"\n\
+         tracer_provider:\n  sampler:\n    composite/development:\n      parent_threshold:\n        \
+         root:\n          rule_based:\n            rules:\n              - span_kinds: [client]\n                \
+         sampler: {always_off: }\n              - sampler:\n                  rule_based:\n                    \
+         rules: [{sampler: {always_on: }}]\n",
+    )
+    .unwrap();
+    let paths: Vec<&str> = config.rule_based().map(|(path, _)| path).collect();
+    assert_eq!(
+        paths,
+        [
+            "tracer_provider.sampler.composite/development.parent_threshold.root.rule_based.rules[1].sampler.rule_based",
+            "tracer_provider.sampler.composite/development.parent_threshold.root.rule_based",
+        ],
+        "inner rule sets are built (and listed) before the ones that hold them"
+    );
+    let (_, outer) = config.rule_based().nth(1).unwrap();
+    let client = tctx::sampler::SamplingParams::new(
+        None,
+        opentelemetry::trace::TraceId::from(1),
+        "GET",
+        &opentelemetry::trace::SpanKind::Client,
+        &[],
+        &[],
+    );
+    assert_eq!(outer.first_match(&client), Some(0));
+}

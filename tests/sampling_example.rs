@@ -96,3 +96,34 @@ fn traceidratio_ignores_callers() {
         assert!(case.ot.iter().all(String::is_empty), "{case:?}");
     }
 }
+
+#[test]
+fn the_rules_file_decides_per_rule() {
+    // `OTEL_CONFIG_FILE=examples/sampling.yaml cargo run --example sampling`, with fewer spans.
+    let config = tctx::config::from_file("examples/sampling.yaml").unwrap();
+    let spans = 2_000;
+    let reports = sampling::simulate_rules(&config, spans);
+    assert_eq!(reports.len(), 1, "one rule_based sampler in the file");
+    let (path, rules, unmatched) = &reports[0];
+    assert_eq!(
+        path,
+        "tracer_provider.sampler.composite/development.rule_based"
+    );
+    assert_eq!(*unmatched, 0, "the last rule matches everything");
+    let counts: Vec<(usize, usize)> = rules.iter().map(|r| (r.matched, r.sampled)).collect();
+    // Health checks never, checkouts always, Redis PING never, callers as they decided
+    // (-03 and -01 sampled, -00 not), about 10% of new traces.
+    assert_eq!(
+        counts[..4],
+        [
+            (spans, 0),
+            (spans, spans),
+            (spans, 0),
+            (3 * spans, 2 * spans)
+        ]
+    );
+    assert_eq!(rules[4].matched, spans);
+    assert_binomial(rules[4].sampled, spans, 0.1);
+    assert_eq!(rules[1].ot.iter().collect::<Vec<_>>(), ["th:0"]);
+    assert_eq!(rules[4].ot.iter().collect::<Vec<_>>(), ["th:e666"]);
+}

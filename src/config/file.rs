@@ -9,7 +9,7 @@ use opentelemetry::propagation::TextMapCompositePropagator;
 use super::env::{composite, read_var, ConfiguredSampler, KnownPropagator};
 use super::model;
 use super::yaml::{self, Node};
-use crate::sampler::AlwaysOff;
+use crate::sampler::{AlwaysOff, ComposableRuleBased};
 
 /// The largest configuration file read, in bytes (4 MiB; real ones are a few KiB).
 ///
@@ -180,6 +180,7 @@ pub struct Config {
     file_format: String,
     disabled: bool,
     sampler: ConfiguredSampler,
+    rule_sets: model::RuleSets,
     propagators: Option<Vec<KnownPropagator>>,
     warnings: Vec<ConfigWarning>,
 }
@@ -240,7 +241,8 @@ impl Config {
         };
         let file_format = model::file_format(entries)?;
         let disabled = model::disabled(entries)?;
-        let sampler = model::tracer_provider_sampler(entries)?;
+        let mut rule_sets = Vec::new();
+        let sampler = model::tracer_provider_sampler(entries, &mut rule_sets)?;
         let mut warnings = Vec::new();
         let propagators = model::propagators(entries, &mut warnings)?;
         let sampler = match sampler {
@@ -252,6 +254,7 @@ impl Config {
             file_format,
             disabled,
             sampler,
+            rule_sets,
             propagators,
             warnings,
         })
@@ -316,6 +319,36 @@ impl Config {
     #[must_use]
     pub fn sampler(&self) -> ConfiguredSampler {
         self.sampler.clone()
+    }
+
+    /// Every `rule_based` sampler of the file, with its path (one nested in a rule of another
+    /// comes before it): to tell which
+    /// rule a span matches ([`ComposableRuleBased::first_match`]), for tools and tests that
+    /// explain a configuration. The samplers share their rules with [`sampler`](Self::sampler).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use opentelemetry::trace::{SpanKind, TraceId};
+    /// use opentelemetry::KeyValue;
+    /// use tctx::sampler::SamplingParams;
+    ///
+    /// let config = tctx::config::from_yaml_str(
+    ///     "file_format: \"1.1\"\ntracer_provider:\n  sampler:\n    composite/development:\n      \
+    ///      rule_based:\n        rules:\n          - attribute_values: {key: http.route, values: [/healthz]}\n            \
+    ///      sampler: {always_off: }\n          - sampler: {always_on: }\n",
+    /// )?;
+    /// let (path, rules) = config.rule_based().next().expect("one rule_based sampler");
+    /// assert_eq!(path, "tracer_provider.sampler.composite/development.rule_based");
+    /// let attributes = [KeyValue::new("http.route", "/healthz")];
+    /// let span = SamplingParams::new(None, TraceId::from(1), "GET", &SpanKind::Server, &attributes, &[]);
+    /// assert_eq!(rules.first_match(&span), Some(0));
+    /// # Ok::<(), tctx::config::ConfigError>(())
+    /// ```
+    pub fn rule_based(&self) -> impl Iterator<Item = (&str, &ComposableRuleBased)> {
+        self.rule_sets
+            .iter()
+            .map(|(path, rules)| (path.as_str(), rules))
     }
 
     /// The propagators of `propagator`, as one composite (empty, a noop, when the file

@@ -234,8 +234,12 @@ pub(crate) fn disabled(root: &Entries) -> Result<bool, ConfigError> {
 /// The sampler of `tracer_provider.sampler`: the schema's default (`parent_based` with an
 /// `always_on` root) when `sampler` is absent or null; `None` when `tracer_provider` itself
 /// is absent or null (a noop tracer provider).
+/// The rule-based composables of a file, with the path of each, in file order.
+pub(crate) type RuleSets = Vec<(String, ComposableRuleBased)>;
+
 pub(crate) fn tracer_provider_sampler(
     root: &Entries,
+    found: &mut RuleSets,
 ) -> Result<Option<ConfiguredSampler>, ConfigError> {
     let path = Path::ROOT;
     let path = path.key("tracer_provider");
@@ -246,13 +250,17 @@ pub(crate) fn tracer_provider_sampler(
     let entries = object(provider, &path)?;
     let sampler_path = path.key("sampler");
     match get(entries, "sampler") {
-        Some(node) => sampler(node, &sampler_path).map(Some),
+        Some(node) => sampler(node, &sampler_path, found).map(Some),
         None => Ok(Some(ConfiguredSampler::new(ParentBased::new(AlwaysOn)))),
     }
 }
 
 /// A `Sampler` node.
-pub(crate) fn sampler(node: &Node, path: &Path<'_>) -> Result<ConfiguredSampler, ConfigError> {
+pub(crate) fn sampler(
+    node: &Node,
+    path: &Path<'_>,
+    found: &mut RuleSets,
+) -> Result<ConfiguredSampler, ConfigError> {
     let (name, value) = single(node, "sampler", path)?;
     let here = path.key(name);
     let sampler = match name {
@@ -266,10 +274,10 @@ pub(crate) fn sampler(node: &Node, path: &Path<'_>) -> Result<ConfiguredSampler,
         }
         "always_record" => {
             let entries = closed_object(value, &["root"], &here)?;
-            let root = sampler(required(entries, "root", &here)?, &here.key("root"))?;
+            let root = sampler(required(entries, "root", &here)?, &here.key("root"), found)?;
             ConfiguredSampler::new(AlwaysRecord::new(root))
         }
-        "parent_based" => parent_based(value, &here)?,
+        "parent_based" => parent_based(value, &here, found)?,
         "trace_id_ratio_based" => {
             ConfiguredSampler::new(TraceIdRatioBased::new(ratio(value, &here)?))
         }
@@ -285,7 +293,7 @@ pub(crate) fn sampler(node: &Node, path: &Path<'_>) -> Result<ConfiguredSampler,
             }
         }
         "composite/development" => {
-            ConfiguredSampler::new(CompositeSampler::new(composable(value, &here)?))
+            ConfiguredSampler::new(CompositeSampler::new(composable(value, &here, found)?))
         }
         "jaeger_remote/development" => {
             return Err(path.error(
@@ -309,11 +317,15 @@ const PARENT_BASED_KEYS: [&str; 5] = [
 /// `parent_based`: each branch absent or null takes the schema's default (`always_on` for the
 /// root and sampled parents, `always_off` for parents not sampled), which are also
 /// [`ParentBased`]'s.
-fn parent_based(value: &Node, path: &Path<'_>) -> Result<ConfiguredSampler, ConfigError> {
+fn parent_based(
+    value: &Node,
+    path: &Path<'_>,
+    found: &mut RuleSets,
+) -> Result<ConfiguredSampler, ConfigError> {
     let entries = closed_object(value, &PARENT_BASED_KEYS, path)?;
-    let branch = |key: &'static str| -> Result<Option<ConfiguredSampler>, ConfigError> {
+    let mut branch = |key: &'static str| -> Result<Option<ConfiguredSampler>, ConfigError> {
         get(entries, key)
-            .map(|node| sampler(node, &path.key(key)))
+            .map(|node| sampler(node, &path.key(key), found))
             .transpose()
     };
     let mut parent_based = match branch("root")? {
@@ -370,7 +382,11 @@ fn scalar_text(node: &Node) -> String {
 }
 
 /// An `ExperimentalComposableSampler` node.
-fn composable(node: &Node, path: &Path<'_>) -> Result<Arc<dyn ComposableSampler>, ConfigError> {
+fn composable(
+    node: &Node,
+    path: &Path<'_>,
+    found: &mut RuleSets,
+) -> Result<Arc<dyn ComposableSampler>, ConfigError> {
     let (name, value) = single(node, "sampler", path)?;
     let here = path.key(name);
     let sampler: Arc<dyn ComposableSampler> = match name {
@@ -396,7 +412,7 @@ fn composable(node: &Node, path: &Path<'_>) -> Result<Arc<dyn ComposableSampler>
         }
         "parent_threshold" => {
             let entries = closed_object(value, &["root"], &here)?;
-            let root = composable(required(entries, "root", &here)?, &here.key("root"))?;
+            let root = composable(required(entries, "root", &here)?, &here.key("root"), found)?;
             Arc::new(ComposableParentThreshold::new(root))
         }
         "rule_based" => {
@@ -409,11 +425,13 @@ fn composable(node: &Node, path: &Path<'_>) -> Result<Arc<dyn ComposableSampler>
                     items(node, &path)?
                         .iter()
                         .enumerate()
-                        .map(|(i, rule_node)| rule(rule_node, &path.index(i)))
+                        .map(|(i, rule_node)| rule(rule_node, &path.index(i), found))
                         .collect::<Result<_, _>>()?
                 }
             };
-            Arc::new(ComposableRuleBased::new(rules))
+            let rule_based = ComposableRuleBased::new(rules);
+            found.push((here.to_string(), rule_based.clone()));
+            Arc::new(rule_based)
         }
         other => return Err(path.error(format!("unknown sampler \"{}\"", cut(other)))),
     };
@@ -430,7 +448,7 @@ const RULE_KEYS: [&str; 5] = [
 
 /// A rule of `rule_based`: its conditions (all must match; none matches every span) and its
 /// sampler.
-fn rule(node: &Node, path: &Path<'_>) -> Result<Rule, ConfigError> {
+fn rule(node: &Node, path: &Path<'_>, found: &mut RuleSets) -> Result<Rule, ConfigError> {
     let entries = match node {
         Node::Map(entries) => entries.as_slice(),
         other => return Err(path.error(format!("expected a mapping, found {}", kind(other)))),
@@ -480,7 +498,7 @@ fn rule(node: &Node, path: &Path<'_>) -> Result<Rule, ConfigError> {
         matcher = matcher.attribute_patterns(key.to_owned(), included, excluded);
     }
     let sampler_path = path.key("sampler");
-    let sampler = composable(required(entries, "sampler", path)?, &sampler_path)?;
+    let sampler = composable(required(entries, "sampler", path)?, &sampler_path, found)?;
     Ok(Rule::new(matcher, sampler))
 }
 

@@ -553,15 +553,36 @@ impl ComposableRuleBased {
     pub fn rules(&self) -> &[Rule] {
         &self.rules
     }
+
+    /// The index of the rule that decides the span `params` describes: the first whose
+    /// predicate matches, or `None` (the span is dropped).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use opentelemetry::trace::{SpanKind, TraceId};
+    /// use tctx::sampler::{ComposableAlwaysOff, ComposableAlwaysOn, ComposableRuleBased, Rule, SamplingParams, SpanMatcher};
+    ///
+    /// let sampler = ComposableRuleBased::new([
+    ///     Rule::new(SpanMatcher::new().span_kinds([SpanKind::Client]), ComposableAlwaysOff),
+    ///     Rule::new(SpanMatcher::new(), ComposableAlwaysOn),
+    /// ]);
+    /// let server = SamplingParams::new(None, TraceId::from(1), "GET", &SpanKind::Server, &[], &[]);
+    /// assert_eq!(sampler.first_match(&server), Some(1));
+    /// ```
+    #[must_use]
+    pub fn first_match(&self, params: &SamplingParams<'_>) -> Option<usize> {
+        self.rules
+            .iter()
+            .position(|rule| rule.predicate.matches(params))
+    }
 }
 
 impl ComposableSampler for ComposableRuleBased {
     fn sampling_intent<'s>(&'s self, params: &SamplingParams<'_>) -> SamplingIntent<'s> {
-        self.rules
-            .iter()
-            .find(|rule| rule.predicate.matches(params))
-            .map_or_else(SamplingIntent::drop, |rule| {
-                rule.sampler.sampling_intent(params)
+        self.first_match(params)
+            .map_or_else(SamplingIntent::drop, |i| {
+                self.rules[i].sampler.sampling_intent(params)
             })
     }
 }
