@@ -12,6 +12,8 @@
 //! - `composite/{tctx_composite_probability,tctx_probability}`: `CompositeSampler` over
 //!   `ComposableProbability(0.1)` beside `Probability::new(0.1)`, on a root it samples
 //!   (writing `th` into an empty tracestate).
+//! - `config/load_sampling_yaml`: `tctx::config::from_yaml_str` on `examples/sampling.yaml`
+//!   (not a hot path: measured once, to know its order).
 //! - `rate_limiter/{one_thread,two_threads}`: `RateLimiter::try_acquire` alone, and while a
 //!   second thread calls it in a loop on the same limiter.
 //!
@@ -282,6 +284,19 @@ fn rule_based(c: &mut Criterion) {
     group.finish();
 }
 
+#[cfg(feature = "config")]
+fn config(c: &mut Criterion) {
+    let text = include_str!("../examples/sampling.yaml");
+    let mut group = c.benchmark_group("config");
+    group.bench_function("load_sampling_yaml", |b| {
+        b.iter(|| tctx::config::from_yaml_str(black_box(text)).unwrap());
+    });
+    group.finish();
+}
+
+#[cfg(not(feature = "config"))]
+fn config(_: &mut Criterion) {}
+
 fn rate_limiter(c: &mut Criterion) {
     let mut group = c.benchmark_group("rate_limiter");
     // A budget never exhausted and one always exhausted cost the same compare-exchange; a
@@ -313,6 +328,6 @@ fn rate_limiter(c: &mut Criterion) {
 criterion_group! {
     name = sampler_benches;
     config = Criterion::default().measurement_time(Duration::from_secs(4));
-    targets = should_sample, rule_based, rate_limiter
+    targets = should_sample, rule_based, config, rate_limiter
 }
 criterion_main!(sampler_benches);
