@@ -29,8 +29,12 @@
 //!
 //! - [`sampler`] (feature `sampler`): head samplers for `opentelemetry_sdk` that honour the
 //!   random flag and write OpenTelemetry's consistent-probability threshold: `ParentBased`,
-//!   `Probability`, `ParentThreshold`, rate limiting, adaptive rates, and configuration from
+//!   `Probability`, `ParentThreshold`, rate limiting, adaptive rates, OpenTelemetry's
+//!   composable samplers with rule-based sampling, and configuration from
 //!   `OTEL_TRACES_SAMPLER`. Its module docs are a guide to sampling.
+//! - `config` (feature `config`): the sampler and propagators of an OpenTelemetry
+//!   configuration file (`tracer_provider.sampler`, `propagator`), also read by
+//!   `sampler::from_env()` and [`propagator_from_env`] when `OTEL_CONFIG_FILE` is set.
 //! - [`probability`]: the `th` and `rv` values of consistent probability sampling, as plain
 //!   data (no OpenTelemetry types).
 //! - `From`/`TryFrom` between the codec's [`TraceId`], [`SpanId`], [`Traceparent`],
@@ -54,7 +58,8 @@
 //! the table; `cargo tree -d -e normal` lists the duplicated crates.
 //!
 //! Features: `opentelemetry` (the propagator and the conversions), `sampler` (the samplers
-//! and `OTEL_*` configuration; implies `opentelemetry`) and `internal-logs` (warnings to
+//! and `OTEL_*` configuration; implies `opentelemetry`), `config` (configuration files;
+//! implies `sampler`, adds `saphyr-parser`) and `internal-logs` (warnings to
 //! OpenTelemetry's internal log) are on by default; without them tctx is the codec alone,
 //! with `rand` as its only dependency.
 //!
