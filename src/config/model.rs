@@ -120,18 +120,7 @@ fn closed_object<'n>(
     allowed: &[&str],
     path: &Path<'_>,
 ) -> Result<&'n Entries, ConfigError> {
-    let entries = object(node, path)?;
-    if let Some((key, _)) = entries
-        .iter()
-        .find(|(key, _)| !allowed.contains(&key.as_str()))
-    {
-        return Err(path.error(format!(
-            "unknown key \"{}\" (expected one of: {})",
-            cut(key),
-            allowed.join(", ")
-        )));
-    }
-    Ok(entries)
+    closed_object_entries(object(node, path)?, allowed, path)
 }
 
 /// The value of `key`, unless it is absent or null (which take the default).

@@ -131,11 +131,12 @@ fn env_substitution(content: &str) -> Option<(&str, Option<&str>)> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    /// The environment of the specification's table.
-    fn env(name: &str) -> Option<String> {
+    /// The environment of the specification's table (configuration_data-model.md), shared
+    /// with the YAML reader's tests.
+    pub(crate) fn env(name: &str) -> Option<String> {
         let value = match name {
             "STRING_VALUE" => "value",
             "BOOL_VALUE" => "true",

@@ -436,21 +436,7 @@ fn sum(a: (usize, usize), b: (usize, usize)) -> (usize, usize) {
 mod tests {
     use super::*;
 
-    fn env(name: &str) -> Option<String> {
-        let value = match name {
-            "STRING_VALUE" => "value",
-            "BOOL_VALUE" => "true",
-            "INT_VALUE" => "1",
-            "FLOAT_VALUE" => "1.1",
-            "HEX_VALUE" => "0xdeadbeef",
-            "INVALID_MAP_VALUE" => "value\nkey:value",
-            "DO_NOT_REPLACE_ME" => "Never use this value",
-            "REPLACE_ME" => "${DO_NOT_REPLACE_ME}",
-            "VALUE_WITH_ESCAPE" => "value$$",
-            _ => return None,
-        };
-        Some(value.to_owned())
-    }
+    use crate::config::substitute::tests::env;
 
     /// What a scalar resolves to, by the tag names of the specification's table.
     #[derive(Debug, PartialEq)]
