@@ -41,3 +41,9 @@ fn tracestate_corpus_matches_the_model_and_round_trips() {
 fn ot_value_corpus_matches_the_model() {
     replay("ot_value", fuzz_checks::check_ot_value);
 }
+
+#[cfg(feature = "config")]
+#[test]
+fn config_file_corpus_loads_or_fails_cleanly() {
+    replay("config_file", fuzz_checks::config_file::check_config_file);
+}
