@@ -88,11 +88,8 @@ pub mod sampler;
 pub use codec::error::{ParseError, ParseErrorKind};
 pub use codec::id::{SpanId, TraceId};
 pub use codec::probability;
-pub use codec::server_timing::SERVER_TIMING_METRIC_LEN;
-pub use codec::traceparent::{Traceparent, FLAG_RANDOM, FLAG_SAMPLED};
-pub use codec::tracestate::{
-    TraceState, TraceStateIter, DEFAULT_MAX_HEADER_LEN, MAX_KEY_LEN, MAX_MEMBERS, MAX_VALUE_LEN,
-};
+pub use codec::traceparent::Traceparent;
+pub use codec::tracestate::{TraceState, TraceStateIter};
 #[cfg(feature = "sampler")]
 pub use config::env::{propagator_from_env, propagator_from_env_var};
 #[cfg(feature = "opentelemetry")]

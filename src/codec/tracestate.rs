@@ -10,19 +10,11 @@ use std::borrow::Cow;
 
 use crate::codec::error::{ParseError, ParseErrorKind};
 
-/// Most list members a tracestate may hold ("There can be a maximum of 32 list-members").
-pub const MAX_MEMBERS: usize = 32;
-
-/// Longest key, in characters (`(lcalpha / DIGIT) 0*255(keychar)`).
-pub const MAX_KEY_LEN: usize = 256;
-
-/// Longest value, in characters (`0*255(chr) nblk-chr`).
-pub const MAX_VALUE_LEN: usize = 256;
-
-/// The header length the specification asks every vendor to propagate at least ("Vendors
-/// SHOULD propagate at least 512 characters of a combined header"): the default limit of
-/// [`TraceState::truncate`] callers such as the propagator.
-pub const DEFAULT_MAX_HEADER_LEN: usize = 512;
+// The limits of the specification; public as `TraceState::MAX_MEMBERS` and so on.
+const MAX_MEMBERS: usize = 32;
+const MAX_KEY_LEN: usize = 256;
+const MAX_VALUE_LEN: usize = 256;
+const DEFAULT_MAX_HEADER_LEN: usize = 512;
 
 /// Members longer than this are the first to go when a header is truncated ("Entries larger
 /// than 128 characters long SHOULD be removed first").
@@ -64,8 +56,55 @@ fn has_class(byte: u8, class: u8) -> bool {
     CLASS[usize::from(byte)] & class != 0
 }
 
+/// Optional whitespace around list members (`OWS` of RFC 9110).
 fn is_ows(byte: u8) -> bool {
     byte == b' ' || byte == b'\t'
+}
+
+/// The end of the key that starts at `bytes[start]`: `(lcalpha / DIGIT) 0*(keychar)`, its
+/// length unchecked; `start` itself if no key starts there.
+fn key_end(bytes: &[u8], start: usize) -> usize {
+    if !bytes.get(start).is_some_and(|&b| has_class(b, KEY_FIRST)) {
+        return start;
+    }
+    let mut end = start + 1;
+    while end < bytes.len() && has_class(bytes[end], KEY_CHAR) {
+        end += 1;
+    }
+    end
+}
+
+/// The end of the run of value characters (printable ASCII but `,` and `=`) from `start`.
+fn value_run_end(bytes: &[u8], start: usize) -> usize {
+    let mut end = start;
+    while end < bytes.len() && has_class(bytes[end], VALUE_CHAR) {
+        end += 1;
+    }
+    end
+}
+
+/// The length rules of a value whose characters are valid: 1 to 256, not ending in a space.
+fn value_fits(value: &[u8]) -> bool {
+    !value.is_empty() && value.len() <= MAX_VALUE_LEN && value[value.len() - 1] != b' '
+}
+
+/// Whether `key` is a valid Level 2 key.
+pub(crate) fn is_key(key: &str) -> bool {
+    let bytes = key.as_bytes();
+    !bytes.is_empty() && bytes.len() <= MAX_KEY_LEN && key_end(bytes, 0) == bytes.len()
+}
+
+/// Whether `value` is a valid value.
+pub(crate) fn is_value(value: &str) -> bool {
+    let bytes = value.as_bytes();
+    value_run_end(bytes, 0) == bytes.len() && value_fits(bytes)
+}
+
+/// Key equality for duplicate checks, which compare every pair of members: distinct keys of
+/// equal length (`vendor1`, `vendor2`) mostly differ in their last byte, so compare that
+/// before the whole keys.
+fn same_key(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.last() == b.last() && a == b
 }
 
 /// Where one member sits in the encoded header: `header[start..key_end]` is the key,
@@ -76,12 +115,6 @@ struct Member {
     start: u16,
     key_end: u16,
     end: u16,
-}
-
-impl Member {
-    fn len(self) -> usize {
-        usize::from(self.end - self.start)
-    }
 }
 
 /// A W3C `tracestate`: an ordered list of at most 32 `key=value` members, left-most newest.
@@ -97,6 +130,14 @@ impl Member {
 ///   discard the entire header").
 /// - A key that appears twice keeps its left-most occurrence and the rest of the list stays
 ///   intact ("vendors MAY also discard duplicate keys").
+///
+/// # The name
+///
+/// `TraceState`, where its sibling is [`Traceparent`](crate::Traceparent) and not
+/// `TraceParent`: this is the name OpenTelemetry gives the same list
+/// (`opentelemetry::trace::TraceState`, and "`TraceState`" in its specification), so code that
+/// moves members between the two reads alike. `Traceparent` has no OpenTelemetry counterpart
+/// and takes its header's name, one word, as the W3C specification writes it.
 ///
 /// # Examples
 ///
@@ -121,6 +162,21 @@ pub struct TraceState {
 }
 
 impl TraceState {
+    /// Most list members a tracestate may hold ("There can be a maximum of 32 list-members").
+    pub const MAX_MEMBERS: usize = MAX_MEMBERS;
+
+    /// Longest key, in characters (`(lcalpha / DIGIT) 0*255(keychar)`).
+    pub const MAX_KEY_LEN: usize = MAX_KEY_LEN;
+
+    /// Longest value, in characters (`0*255(chr) nblk-chr`).
+    pub const MAX_VALUE_LEN: usize = MAX_VALUE_LEN;
+
+    /// The header length the specification asks every vendor to propagate at least ("Vendors
+    /// SHOULD propagate at least 512 characters of a combined header"): the limit the
+    /// propagator cuts its outgoing header to by default, by the rules of
+    /// [`truncate`](Self::truncate).
+    pub const DEFAULT_MAX_HEADER_LEN: usize = DEFAULT_MAX_HEADER_LEN;
+
     /// An empty tracestate. It encodes to the empty string: check
     /// [`is_empty`](Self::is_empty) and send no header at all.
     ///
@@ -223,91 +279,62 @@ impl TraceState {
     where
         I: IntoIterator<Item = &'a str>,
     {
-        let mut state = Self::new();
-        let mut seen = 0;
+        let mut members = Members::new();
         for field in fields {
-            state.parse_field(field, &mut seen)?;
+            members.read(field)?;
         }
-        Ok(state)
+        Ok(Self::from_members(&members))
     }
 
-    /// Appends the members of one field; `seen` counts members across fields, duplicates
-    /// included, so that the 32-member limit applies to the header as received.
-    fn parse_field(&mut self, field: &str, seen: &mut usize) -> Result<(), ParseError> {
-        // The encoded form is never longer than the input, nor than 32 full members.
-        self.header.reserve(
-            field
-                .len()
-                .min(MAX_MEMBERS * (MAX_KEY_LEN + 1 + MAX_VALUE_LEN + 1)),
-        );
-        scan_field(field, seen, |member, key_len| {
-            self.push_member_unless_duplicate(member, key_len);
-        })
+    /// The tracestate of `members`, its buffer the exact size of the header: one allocation.
+    pub(crate) fn from_members(members: &Members<'_>) -> Self {
+        let mut state = Self::new();
+        state.header.reserve_exact(members.header_len());
+        for &(key, value) in members.as_slice() {
+            state.push(key, value);
+        }
+        state
     }
 
-    /// An empty tracestate whose buffer holds `capacity` bytes before it grows.
-    #[cfg(feature = "opentelemetry")]
-    pub(crate) fn with_capacity(capacity: usize) -> Self {
-        Self {
-            header: String::with_capacity(capacity),
-            ..Self::default()
+    /// The members, borrowed: what [`Members`] reads and writes.
+    pub(crate) fn members(&self) -> Members<'_> {
+        let mut members = Members::new();
+        for (slot, pair) in members.list.iter_mut().zip(self) {
+            *slot = pair;
         }
-    }
-
-    /// Appends a member on the right if it is valid, its key is new and the list is not full;
-    /// returns whether it was added. For adapters that build a header from another list.
-    #[cfg(feature = "opentelemetry")]
-    pub(crate) fn push_if_valid(&mut self, key: &str, value: &str) -> bool {
-        let addable = usize::from(self.len) < MAX_MEMBERS
-            && validate_key(key).is_ok()
-            && validate_value(value).is_ok()
-            && self.position(key).is_none();
-        if addable {
-            self.push(&[key, "=", value], key.len());
-        }
-        addable
+        members.len = self.len();
+        members
     }
 
     /// Appends a validated member on the right, unless its key is already present.
     fn push_unless_duplicate(&mut self, key: &str, value: &str) {
         if self.position(key).is_none() {
-            self.push(&[key, "=", value], key.len());
+            self.push(key, value);
         }
     }
 
-    /// As [`push_unless_duplicate`](Self::push_unless_duplicate) for a `key=value` span
-    /// copied whole from the input: one copy per member.
-    fn push_member_unless_duplicate(&mut self, member: &str, key_len: usize) {
-        if self.position(&member[..key_len]).is_none() {
-            self.push(&[member], key_len);
-        }
-    }
-
-    fn push(&mut self, member_parts: &[&str], key_len: usize) {
+    /// Appends a validated member on the right; there is room and its key is new.
+    fn push(&mut self, key: &str, value: &str) {
         if !self.header.is_empty() {
             self.header.push(',');
         }
         let start = self.header.len();
-        for part in member_parts {
-            self.header.push_str(part);
-        }
+        self.header.push_str(key);
+        self.header.push('=');
+        self.header.push_str(value);
         self.members[usize::from(self.len)] = Member {
             start: start as u16,
-            key_end: (start + key_len) as u16,
+            key_end: (start + key.len()) as u16,
             end: self.header.len() as u16,
         };
         self.len += 1;
     }
 
     fn position(&self, key: &str) -> Option<usize> {
-        let header = self.header.as_bytes();
-        self.members().iter().position(|member| {
-            let (start, end) = (usize::from(member.start), usize::from(member.key_end));
-            same_key(&header[start..end], key.as_bytes())
-        })
+        find_key(self.iter().map(|(k, _)| k), key)
     }
 
-    fn members(&self) -> &[Member] {
+    fn positions(&self) -> &[Member] {
         &self.members[..usize::from(self.len)]
     }
 
@@ -474,7 +501,7 @@ impl TraceState {
     pub fn iter(&self) -> TraceStateIter<'_> {
         TraceStateIter {
             state: self,
-            members: self.members().iter(),
+            members: self.positions().iter(),
         }
     }
 
@@ -514,7 +541,7 @@ impl TraceState {
     /// when nothing needs to go.
     ///
     /// The specification asks to propagate at least 512 characters
-    /// ([`DEFAULT_MAX_HEADER_LEN`]); a smaller limit should be documented by whoever sets it.
+    /// ([`DEFAULT_MAX_HEADER_LEN`](Self::DEFAULT_MAX_HEADER_LEN)); a smaller limit should be documented by whoever sets it.
     ///
     /// # Examples
     ///
@@ -528,20 +555,11 @@ impl TraceState {
     /// ```
     #[must_use]
     pub fn encode_truncated(&self, max_len: usize) -> Cow<'_, str> {
-        let keep = self.members_to_keep(max_len);
-        if keep == self.all_members() {
-            return Cow::Borrowed(&self.header);
+        if self.header.len() <= max_len {
+            Cow::Borrowed(&self.header)
+        } else {
+            Cow::Owned(self.members().encode(max_len))
         }
-        let mut out = String::with_capacity(max_len.min(self.header.len()));
-        for (index, member) in self.members().iter().enumerate() {
-            if keep & (1 << index) != 0 {
-                if !out.is_empty() {
-                    out.push(',');
-                }
-                out.push_str(&self.header[usize::from(member.start)..usize::from(member.end)]);
-            }
-        }
-        Cow::Owned(out)
     }
 
     /// Removes whole members until the header is at most `max_len` characters, by the rules
@@ -556,168 +574,214 @@ impl TraceState {
     /// # Ok::<(), tctx::ParseError>(())
     /// ```
     pub fn truncate(&mut self, max_len: usize) {
-        let keep = self.members_to_keep(max_len);
-        for index in (0..self.len()).rev() {
-            if keep & (1 << index) == 0 {
-                self.remove_at(index);
-            }
+        if self.header.len() > max_len {
+            let mut members = self.members();
+            members.truncate(max_len);
+            *self = Self::from_members(&members);
         }
-    }
-
-    fn all_members(&self) -> u32 {
-        // `len` is at most 32; a u64 shift keeps 32 itself from overflowing.
-        ((1u64 << self.len) - 1) as u32
-    }
-
-    /// A bit set (bit i = member i) of the members that survive truncation to `max_len`.
-    fn members_to_keep(&self, max_len: usize) -> u32 {
-        let mut keep = self.all_members();
-        let mut header_len = self.header.len();
-        let mut remaining = self.len();
-        let large_first = self
-            .members()
-            .iter()
-            .enumerate()
-            .rev()
-            .filter(|(_, m)| m.len() > LARGE_MEMBER_LEN);
-        let then_from_right = self.members().iter().enumerate().rev();
-        for (index, member) in large_first.chain(then_from_right) {
-            if header_len <= max_len {
-                break;
-            }
-            if keep & (1 << index) == 0 {
-                continue;
-            }
-            keep &= !(1 << index);
-            remaining -= 1;
-            // A member takes its length plus one comma, unless it was the only one left.
-            header_len -= member.len() + usize::from(remaining > 0);
-        }
-        keep
     }
 }
 
 /// Checks a key against the Level 2 grammar.
 fn validate_key(key: &str) -> Result<(), ParseError> {
-    let bytes = key.as_bytes();
-    let valid = !bytes.is_empty()
-        && bytes.len() <= MAX_KEY_LEN
-        && has_class(bytes[0], KEY_FIRST)
-        && bytes[1..].iter().all(|&b| has_class(b, KEY_CHAR));
-    if valid {
+    if is_key(key) {
         Ok(())
     } else {
         Err(ParseError::new(ParseErrorKind::Key, 0))
     }
 }
 
-/// Key equality for duplicate checks, which compare every pair of members: distinct keys of
-/// equal length (`vendor1`, `vendor2`) mostly differ in their last byte, so compare that
-/// before the whole keys.
-pub(crate) fn same_key(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.last() == b.last() && a == b
-}
-
-/// Whether `value` is a valid tracestate value: for adapters that copy values from elsewhere.
-#[cfg(feature = "opentelemetry")]
-pub(crate) fn is_valid_value(value: &str) -> bool {
-    validate_value(value).is_ok()
-}
-
-/// Checks a value against the grammar: printable, no `,` or `=`, no trailing space.
+/// Checks a value against the grammar.
 fn validate_value(value: &str) -> Result<(), ParseError> {
-    let bytes = value.as_bytes();
-    let valid = !bytes.is_empty()
-        && bytes.len() <= MAX_VALUE_LEN
-        && bytes.iter().all(|&b| has_class(b, VALUE_CHAR))
-        && bytes[bytes.len() - 1] != b' ';
-    if valid {
+    if is_value(value) {
         Ok(())
     } else {
         Err(ParseError::new(ParseErrorKind::Value, 0))
     }
 }
 
-/// Validates the members of one tracestate field and hands each valid member to
-/// `on_member` as `key=value` with the length of its key, duplicates included; `seen` counts
-/// members across fields so that the 32-member limit applies to the header as received.
-///
-/// The one place the list grammar is read: [`TraceState::parse_all`] copies what it is given,
-/// adapters that only need to look at the members borrow them and allocate nothing. On an
-/// error, members already handed over must be discarded with the rest of the header.
-pub(crate) fn scan_field<'a>(
-    field: &'a str,
-    seen: &mut usize,
-    mut on_member: impl FnMut(&'a str, usize),
-) -> Result<(), ParseError> {
-    let bytes = field.as_bytes();
-    let fail = |kind, at| Err(ParseError::new(kind, at));
-    let mut pos = 0;
-    loop {
-        while pos < bytes.len() && is_ows(bytes[pos]) {
-            pos += 1;
-        }
-        if pos == bytes.len() {
-            return Ok(());
-        }
-        if bytes[pos] == b',' {
-            pos += 1; // an empty or whitespace-only member
-            continue;
-        }
-        *seen += 1;
-        if *seen > MAX_MEMBERS {
-            return fail(ParseErrorKind::TooManyMembers, pos);
-        }
+/// The index of `key` among `keys`, compared byte for byte: how repeated keys are found,
+/// wherever a list is read or built.
+fn find_key<'k>(keys: impl Iterator<Item = &'k str>, key: &str) -> Option<usize> {
+    keys.into_iter()
+        .position(|k| same_key(k.as_bytes(), key.as_bytes()))
+}
 
-        let key_start = pos;
-        if !has_class(bytes[pos], KEY_FIRST) {
-            return fail(ParseErrorKind::Key, pos);
-        }
-        pos += 1;
-        while pos < bytes.len() && has_class(bytes[pos], KEY_CHAR) {
-            pos += 1;
-        }
-        let key_end = pos;
-        if pos == bytes.len() || bytes[pos] != b'=' {
-            // Either the member has no '=' at all, or the key holds a character it may not.
-            let rest = &bytes[pos..];
-            let member_end = rest.iter().position(|&b| b == b',').unwrap_or(rest.len());
-            return if rest[..member_end].contains(&b'=') {
-                fail(ParseErrorKind::Key, pos)
-            } else {
-                fail(ParseErrorKind::Member, key_start)
-            };
-        }
-        if key_end - key_start > MAX_KEY_LEN {
-            return fail(ParseErrorKind::Key, key_start);
-        }
+/// A tracestate list as `(key, value)` pairs borrowed from elsewhere: at most 32 members, each
+/// valid, each key once (the left-most wins). The one reader of the list grammar
+/// ([`read`](Self::read)) and the one writer of headers ([`encode`](Self::encode)), for
+/// [`TraceState`] and the OpenTelemetry propagator alike. It lives on the stack and
+/// allocates nothing until it is encoded.
+#[derive(Clone)]
+pub(crate) struct Members<'a> {
+    list: [(&'a str, &'a str); MAX_MEMBERS],
+    len: usize,
+    /// Members read so far, repeated keys included: the 32-member limit counts the header as
+    /// received.
+    read: usize,
+}
 
-        pos += 1; // '='
-        let value_start = pos;
-        while pos < bytes.len() && has_class(bytes[pos], VALUE_CHAR) {
-            pos += 1;
+impl<'a> Members<'a> {
+    pub(crate) const fn new() -> Self {
+        Self {
+            list: [("", ""); MAX_MEMBERS],
+            len: 0,
+            read: 0,
         }
-        // Trailing spaces are optional whitespace, not part of the value.
-        let mut value_end = pos;
-        while value_end > value_start && bytes[value_end - 1] == b' ' {
-            value_end -= 1;
+    }
+
+    pub(crate) fn as_slice(&self) -> &[(&'a str, &'a str)] {
+        &self.list[..self.len]
+    }
+
+    /// The value of `key`, if present.
+    pub(crate) fn get(&self, key: &str) -> Option<&'a str> {
+        find_key(self.as_slice().iter().map(|&(k, _)| k), key).map(|i| self.list[i].1)
+    }
+
+    /// Appends a valid member on the right unless its key is already present or the list is
+    /// full; returns whether it was added.
+    pub(crate) fn push_new(&mut self, key: &'a str, value: &'a str) -> bool {
+        if self.len == MAX_MEMBERS || self.get(key).is_some() {
+            return false;
         }
-        if value_end == value_start || value_end - value_start > MAX_VALUE_LEN {
-            return fail(ParseErrorKind::Value, value_start);
-        }
-        // The value may only be followed by optional whitespace, then a comma or the end.
-        let value_run_end = pos;
-        while pos < bytes.len() && is_ows(bytes[pos]) {
-            pos += 1;
-        }
-        if pos < bytes.len() {
-            if bytes[pos] != b',' {
-                return fail(ParseErrorKind::Value, value_run_end);
+        self.list[self.len] = (key, value);
+        self.len += 1;
+        true
+    }
+
+    /// Reads one field of a `tracestate` header and appends its members. Members are
+    /// separated by commas, with optional whitespace around them; empty members are allowed.
+    /// On an error the whole header is invalid, members already appended included.
+    pub(crate) fn read(&mut self, field: &'a str) -> Result<(), ParseError> {
+        let bytes = field.as_bytes();
+        let fail = |kind, at| Err(ParseError::new(kind, at));
+        let mut pos = 0;
+        loop {
+            while pos < bytes.len() && is_ows(bytes[pos]) {
+                pos += 1;
             }
-            pos += 1;
+            if pos == bytes.len() {
+                return Ok(());
+            }
+            if bytes[pos] == b',' {
+                pos += 1; // an empty or whitespace-only member
+                continue;
+            }
+            self.read += 1;
+            if self.read > MAX_MEMBERS {
+                return fail(ParseErrorKind::TooManyMembers, pos);
+            }
+
+            let key_start = pos;
+            pos = key_end(bytes, pos);
+            if pos == key_start {
+                return fail(ParseErrorKind::Key, pos);
+            }
+            if pos == bytes.len() || bytes[pos] != b'=' {
+                // Either the member has no '=' at all, or the key holds a character it may not.
+                let rest = &bytes[pos..];
+                let member_end = rest.iter().position(|&b| b == b',').unwrap_or(rest.len());
+                return if rest[..member_end].contains(&b'=') {
+                    fail(ParseErrorKind::Key, pos)
+                } else {
+                    fail(ParseErrorKind::Member, key_start)
+                };
+            }
+            if pos - key_start > MAX_KEY_LEN {
+                return fail(ParseErrorKind::Key, key_start);
+            }
+            let key = &field[key_start..pos];
+
+            pos += 1; // '='
+            let value_start = pos;
+            pos = value_run_end(bytes, pos);
+            // Trailing spaces are optional whitespace, not part of the value.
+            let mut value_end = pos;
+            while value_end > value_start && bytes[value_end - 1] == b' ' {
+                value_end -= 1;
+            }
+            if !value_fits(&bytes[value_start..value_end]) {
+                return fail(ParseErrorKind::Value, value_start);
+            }
+            // The value may only be followed by optional whitespace, then a comma or the end.
+            let value_run_end = pos;
+            while pos < bytes.len() && is_ows(bytes[pos]) {
+                pos += 1;
+            }
+            if pos < bytes.len() {
+                if bytes[pos] != b',' {
+                    return fail(ParseErrorKind::Value, value_run_end);
+                }
+                pos += 1;
+            }
+            // Slicing at these offsets is sound: every byte checked above is ASCII.
+            self.push_new(key, &field[value_start..value_end]);
         }
-        // Slicing at these offsets is sound: every byte checked above is ASCII.
-        on_member(&field[key_start..value_end], key_end - key_start);
+    }
+
+    /// The length of the header: members joined by commas.
+    pub(crate) fn header_len(&self) -> usize {
+        let members: usize = self
+            .as_slice()
+            .iter()
+            .map(|(k, v)| k.len() + 1 + v.len())
+            .sum();
+        members + self.len.saturating_sub(1)
+    }
+
+    /// Removes whole members until the header is at most `max_len` characters, as "tracestate
+    /// Limits" says: members longer than 128 characters go first, right-most first; then
+    /// members from the right. Removal stops as soon as the header fits.
+    pub(crate) fn truncate(&mut self, max_len: usize) {
+        let member_len = |(k, v): (&str, &str)| k.len() + 1 + v.len();
+        let mut header_len = self.header_len();
+        let mut keep = [true; MAX_MEMBERS];
+        let large_first = (0..self.len)
+            .rev()
+            .filter(|&i| member_len(self.list[i]) > LARGE_MEMBER_LEN);
+        let then_from_right = (0..self.len).rev();
+        let mut remaining = self.len;
+        for index in large_first.chain(then_from_right) {
+            if header_len <= max_len {
+                break;
+            }
+            if !keep[index] {
+                continue;
+            }
+            keep[index] = false;
+            remaining -= 1;
+            // A member takes its length plus one comma, unless it was the only one left.
+            header_len -= member_len(self.list[index]) + usize::from(remaining > 0);
+        }
+        let mut kept = 0;
+        for (index, keep) in keep.into_iter().enumerate().take(self.len) {
+            if keep {
+                self.list[kept] = self.list[index];
+                kept += 1;
+            }
+        }
+        self.len = kept;
+    }
+
+    /// The header of the members that fit in `max_len` characters (see
+    /// [`truncate`](Self::truncate)), in a `String` of its exact size: the one place a
+    /// header is written. Empty when no member fits.
+    pub(crate) fn encode(&self, max_len: usize) -> String {
+        let mut members = self.clone();
+        if members.header_len() > max_len {
+            members.truncate(max_len);
+        }
+        let mut header = String::with_capacity(members.header_len());
+        for (index, (key, value)) in members.as_slice().iter().enumerate() {
+            if index > 0 {
+                header.push(',');
+            }
+            header.push_str(key);
+            header.push('=');
+            header.push_str(value);
+        }
+        header
     }
 }
 

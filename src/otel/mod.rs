@@ -6,3 +6,4 @@
 //! header. The samplers and the configuration build on it; it knows nothing of them.
 
 pub(crate) mod propagator;
+pub(crate) mod randomness;

@@ -132,7 +132,7 @@ use opentelemetry::trace::{
 use opentelemetry::{Context, KeyValue};
 use opentelemetry_sdk::trace::{Sampler, SamplingDecision, SamplingResult, ShouldSample};
 
-use crate::otel::propagator::trace_id_is_random;
+use crate::otel::randomness::trace_id_is_random;
 use crate::probability::{OtValue, Randomness, Threshold};
 
 pub use crate::config::env::{from_env, from_env_vars, ConfiguredSampler, EnvWarning};
