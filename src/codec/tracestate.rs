@@ -20,20 +20,12 @@ const DEFAULT_MAX_HEADER_LEN: usize = 512;
 /// than 128 characters long SHOULD be removed first").
 const LARGE_MEMBER_LEN: usize = 128;
 
-/// Character classes of the tracestate grammar, one table lookup per byte.
+/// Character classes of the key grammar, one table lookup per byte.
 const KEY_FIRST: u8 = 1; // lcalpha / DIGIT
 const KEY_CHAR: u8 = 2; // lcalpha / DIGIT / "_" / "-" / "*" / "/" / "@"
-const VALUE_CHAR: u8 = 4; // %x20-7E except "," and "="
 
 static CLASS: [u8; 256] = {
     let mut table = [0u8; 256];
-    let mut byte = 0x20;
-    while byte <= 0x7e {
-        if byte != b',' as usize && byte != b'=' as usize {
-            table[byte] = VALUE_CHAR;
-        }
-        byte += 1;
-    }
     let mut c = b'a';
     while c <= b'z' {
         table[c as usize] |= KEY_FIRST | KEY_CHAR;
@@ -74,14 +66,45 @@ fn key_end(bytes: &[u8], start: usize) -> usize {
     end
 }
 
-/// The end of the run of value characters (printable ASCII but `,` and `=`) from `start`.
-fn value_run_end(bytes: &[u8], start: usize) -> usize {
-    let mut end = start;
-    while end < bytes.len() && has_class(bytes[end], VALUE_CHAR) {
-        end += 1;
-    }
-    end
+/// One in each byte lane of a `u64`.
+const LANES: u64 = 0x0101_0101_0101_0101;
+/// The high bit of each byte lane.
+const HIGH_BITS: u64 = 0x8080_8080_8080_8080;
+
+/// The lanes (their high bits) of eight bytes that are not value characters: the value
+/// grammar's `chr = %x20 / nblk-chr`, `nblk-chr = %x21-2B / %x2D-3C / %x3E-7E`, that is
+/// printable ASCII but `,` and `=`.
+///
+/// Per-lane arithmetic on the low 7 bits cannot carry into the next lane (at most
+/// `0x7f + 0x7f`): adding `0x80 - c` sets a lane's high bit exactly when it is at least `c`,
+/// adding `0x7f` exactly when it is not zero. Bytes with their own high bit set are invalid.
+fn non_value_lanes(word: u64) -> u64 {
+    let low7 = word & !HIGH_BITS;
+    let at_least = |c: u64| low7.wrapping_add((0x80 - c) * LANES);
+    let equals = |c: u64| !(low7 ^ (c * LANES)).wrapping_add(0x7f * LANES);
+    (word | !at_least(0x20) | at_least(0x7f) | equals(0x2c) | equals(0x3d)) & HIGH_BITS
 }
+
+/// The end of the run of value characters from `start`, eight bytes at a time.
+fn value_run_end(bytes: &[u8], start: usize) -> usize {
+    let mut pos = start;
+    while let Some(chunk) = bytes.get(pos..pos + 8) {
+        let mut word = [0; 8];
+        word.copy_from_slice(chunk);
+        let invalid = non_value_lanes(u64::from_le_bytes(word));
+        if invalid != 0 {
+            return pos + (invalid.trailing_zeros() / 8) as usize;
+        }
+        pos += 8;
+    }
+    while pos < bytes.len() && non_value_lanes(u64::from(bytes[pos]) | PADDING) == 0 {
+        pos += 1;
+    }
+    pos
+}
+
+/// Seven value characters above the low byte, to test one byte with [`non_value_lanes`].
+const PADDING: u64 = 0x6161_6161_6161_6100;
 
 /// The length rules of a value whose characters are valid: 1 to 256, not ending in a space.
 fn value_fits(value: &[u8]) -> bool {
@@ -288,22 +311,44 @@ impl TraceState {
 
     /// The tracestate of `members`, its buffer the exact size of the header: one allocation.
     pub(crate) fn from_members(members: &Members<'_>) -> Self {
+        let members = members.as_slice();
+        let commas = members.len().saturating_sub(1);
+        let len = members
+            .iter()
+            .map(|(k, v)| k.len() + 1 + v.len())
+            .sum::<usize>()
+            + commas;
         let mut state = Self::new();
-        state.header.reserve_exact(members.header_len());
-        for &(key, value) in members.as_slice() {
+        state.header.reserve_exact(len);
+        for &(key, value) in members {
             state.push(key, value);
         }
         state
     }
 
-    /// The members, borrowed: what [`Members`] reads and writes.
-    pub(crate) fn members(&self) -> Members<'_> {
-        let mut members = Members::new();
-        for (slot, pair) in members.list.iter_mut().zip(self) {
-            *slot = pair;
+    /// An empty tracestate whose buffer holds `capacity` bytes before it grows: for
+    /// adapters that build a header from another list with
+    /// [`push_if_valid`](Self::push_if_valid).
+    #[cfg(feature = "opentelemetry")]
+    pub(crate) fn with_capacity(capacity: usize) -> Self {
+        Self {
+            header: String::with_capacity(capacity),
+            ..Self::default()
         }
-        members.len = self.len();
-        members
+    }
+
+    /// Appends a member on the right if it is valid, its key is new and the list is not full;
+    /// returns whether it was added. For adapters that build a header from another list.
+    #[cfg(feature = "opentelemetry")]
+    pub(crate) fn push_if_valid(&mut self, key: &str, value: &str) -> bool {
+        let addable = usize::from(self.len) < MAX_MEMBERS
+            && is_key(key)
+            && is_value(value)
+            && self.position(key).is_none();
+        if addable {
+            self.push(key, value);
+        }
+        addable
     }
 
     /// Appends a validated member on the right, unless its key is already present.
@@ -331,7 +376,12 @@ impl TraceState {
     }
 
     fn position(&self, key: &str) -> Option<usize> {
-        find_key(self.iter().map(|(k, _)| k), key)
+        let header = self.header.as_bytes();
+        let keys = self
+            .positions()
+            .iter()
+            .map(|m| &header[usize::from(m.start)..usize::from(m.key_end)]);
+        find_key(keys, key)
     }
 
     fn positions(&self) -> &[Member] {
@@ -555,11 +605,20 @@ impl TraceState {
     /// ```
     #[must_use]
     pub fn encode_truncated(&self, max_len: usize) -> Cow<'_, str> {
-        if self.header.len() <= max_len {
-            Cow::Borrowed(&self.header)
-        } else {
-            Cow::Owned(self.members().encode(max_len))
+        let keep = self.members_to_keep(max_len);
+        if keep == self.all_members() {
+            return Cow::Borrowed(&self.header);
         }
+        let mut out = String::with_capacity(max_len.min(self.header.len()));
+        for (index, member) in self.positions().iter().enumerate() {
+            if keep & (1 << index) != 0 {
+                if !out.is_empty() {
+                    out.push(',');
+                }
+                out.push_str(&self.header[usize::from(member.start)..usize::from(member.end)]);
+            }
+        }
+        Cow::Owned(out)
     }
 
     /// Removes whole members until the header is at most `max_len` characters, by the rules
@@ -574,11 +633,49 @@ impl TraceState {
     /// # Ok::<(), tctx::ParseError>(())
     /// ```
     pub fn truncate(&mut self, max_len: usize) {
-        if self.header.len() > max_len {
-            let mut members = self.members();
-            members.truncate(max_len);
-            *self = Self::from_members(&members);
+        let keep = self.members_to_keep(max_len);
+        for index in (0..self.len()).rev() {
+            if keep & (1 << index) == 0 {
+                self.remove_at(index);
+            }
         }
+    }
+
+    fn all_members(&self) -> u32 {
+        // `len` is at most 32; a u64 shift keeps 32 itself from overflowing.
+        ((1u64 << self.len) - 1) as u32
+    }
+
+    /// A bit set (bit i = member i) of the members that survive truncation to `max_len`:
+    /// the rules of "tracestate Limits", in one place.
+    fn members_to_keep(&self, max_len: usize) -> u32 {
+        let mut keep = self.all_members();
+        let mut header_len = self.header.len();
+        if header_len <= max_len {
+            return keep;
+        }
+        let mut remaining = self.len();
+        let member_len = |m: &Member| usize::from(m.end - m.start);
+        let large_first = self
+            .positions()
+            .iter()
+            .enumerate()
+            .rev()
+            .filter(|(_, m)| member_len(m) > LARGE_MEMBER_LEN);
+        let then_from_right = self.positions().iter().enumerate().rev();
+        for (index, member) in large_first.chain(then_from_right) {
+            if header_len <= max_len {
+                break;
+            }
+            if keep & (1 << index) == 0 {
+                continue;
+            }
+            keep &= !(1 << index);
+            remaining -= 1;
+            // A member takes its length plus one comma, unless it was the only one left.
+            header_len -= member_len(member) + usize::from(remaining > 0);
+        }
+        keep
     }
 }
 
@@ -602,23 +699,23 @@ fn validate_value(value: &str) -> Result<(), ParseError> {
 
 /// The index of `key` among `keys`, compared byte for byte: how repeated keys are found,
 /// wherever a list is read or built.
-fn find_key<'k>(keys: impl Iterator<Item = &'k str>, key: &str) -> Option<usize> {
-    keys.into_iter()
-        .position(|k| same_key(k.as_bytes(), key.as_bytes()))
+fn find_key<'k>(mut keys: impl Iterator<Item = &'k [u8]>, key: &str) -> Option<usize> {
+    keys.position(|k| same_key(k, key.as_bytes()))
 }
 
-/// A tracestate list as `(key, value)` pairs borrowed from elsewhere: at most 32 members, each
-/// valid, each key once (the left-most wins). The one reader of the list grammar
-/// ([`read`](Self::read)) and the one writer of headers ([`encode`](Self::encode)), for
-/// [`TraceState`] and the OpenTelemetry propagator alike. It lives on the stack and
-/// allocates nothing until it is encoded.
-#[derive(Clone)]
+/// The members of a received tracestate, borrowed from its fields: at most 32, each valid,
+/// each key once (the left-most wins). [`read`](Self::read) is the one reader of the list
+/// grammar, for [`TraceState::parse`] and the OpenTelemetry propagator alike; it lives on the
+/// stack and allocates nothing. [`TraceState`] is the one builder of headers.
 pub(crate) struct Members<'a> {
     list: [(&'a str, &'a str); MAX_MEMBERS],
     len: usize,
     /// Members read so far, repeated keys included: the 32-member limit counts the header as
     /// received.
     read: usize,
+    /// One bit per key digest (see [`key_digest`]): a key whose bit is clear is new without
+    /// a comparison, which keeps a list without repeats linear.
+    digests: u64,
 }
 
 impl<'a> Members<'a> {
@@ -627,6 +724,7 @@ impl<'a> Members<'a> {
             list: [("", ""); MAX_MEMBERS],
             len: 0,
             read: 0,
+            digests: 0,
         }
     }
 
@@ -634,20 +732,17 @@ impl<'a> Members<'a> {
         &self.list[..self.len]
     }
 
-    /// The value of `key`, if present.
-    pub(crate) fn get(&self, key: &str) -> Option<&'a str> {
-        find_key(self.as_slice().iter().map(|&(k, _)| k), key).map(|i| self.list[i].1)
-    }
-
-    /// Appends a valid member on the right unless its key is already present or the list is
-    /// full; returns whether it was added.
-    pub(crate) fn push_new(&mut self, key: &'a str, value: &'a str) -> bool {
-        if self.len == MAX_MEMBERS || self.get(key).is_some() {
-            return false;
+    /// Appends a member on the right unless its key is already present; the reader has
+    /// checked that there is room.
+    fn push_new(&mut self, key: &'a str, value: &'a str) {
+        let bit = key_digest(key);
+        let seen = self.digests & bit != 0
+            && find_key(self.as_slice().iter().map(|(k, _)| k.as_bytes()), key).is_some();
+        if !seen {
+            self.list[self.len] = (key, value);
+            self.len += 1;
+            self.digests |= bit;
         }
-        self.list[self.len] = (key, value);
-        self.len += 1;
-        true
     }
 
     /// Reads one field of a `tracestate` header and appends its members. Members are
@@ -719,70 +814,19 @@ impl<'a> Members<'a> {
             self.push_new(key, &field[value_start..value_end]);
         }
     }
+}
 
-    /// The length of the header: members joined by commas.
-    pub(crate) fn header_len(&self) -> usize {
-        let members: usize = self
-            .as_slice()
-            .iter()
-            .map(|(k, v)| k.len() + 1 + v.len())
-            .sum();
-        members + self.len.saturating_sub(1)
-    }
-
-    /// Removes whole members until the header is at most `max_len` characters, as "tracestate
-    /// Limits" says: members longer than 128 characters go first, right-most first; then
-    /// members from the right. Removal stops as soon as the header fits.
-    pub(crate) fn truncate(&mut self, max_len: usize) {
-        let member_len = |(k, v): (&str, &str)| k.len() + 1 + v.len();
-        let mut header_len = self.header_len();
-        let mut keep = [true; MAX_MEMBERS];
-        let large_first = (0..self.len)
-            .rev()
-            .filter(|&i| member_len(self.list[i]) > LARGE_MEMBER_LEN);
-        let then_from_right = (0..self.len).rev();
-        let mut remaining = self.len;
-        for index in large_first.chain(then_from_right) {
-            if header_len <= max_len {
-                break;
-            }
-            if !keep[index] {
-                continue;
-            }
-            keep[index] = false;
-            remaining -= 1;
-            // A member takes its length plus one comma, unless it was the only one left.
-            header_len -= member_len(self.list[index]) + usize::from(remaining > 0);
-        }
-        let mut kept = 0;
-        for (index, keep) in keep.into_iter().enumerate().take(self.len) {
-            if keep {
-                self.list[kept] = self.list[index];
-                kept += 1;
-            }
-        }
-        self.len = kept;
-    }
-
-    /// The header of the members that fit in `max_len` characters (see
-    /// [`truncate`](Self::truncate)), in a `String` of its exact size: the one place a
-    /// header is written. Empty when no member fits.
-    pub(crate) fn encode(&self, max_len: usize) -> String {
-        let mut members = self.clone();
-        if members.header_len() > max_len {
-            members.truncate(max_len);
-        }
-        let mut header = String::with_capacity(members.header_len());
-        for (index, (key, value)) in members.as_slice().iter().enumerate() {
-            if index > 0 {
-                header.push(',');
-            }
-            header.push_str(key);
-            header.push('=');
-            header.push_str(value);
-        }
-        header
-    }
+/// One of 64 bits for `key`, from its length and last two bytes (where keys such as
+/// `vendor1` .. `vendor31` differ). Keys are never empty.
+fn key_digest(key: &str) -> u64 {
+    let bytes = key.as_bytes();
+    let last = u32::from(bytes[bytes.len() - 1]);
+    let before = u32::from(bytes[bytes.len().saturating_sub(2)]);
+    let digest = (bytes.len() as u32)
+        .wrapping_mul(7)
+        .wrapping_add(last)
+        .wrapping_add(before.wrapping_mul(10));
+    1 << (digest % 64)
 }
 
 /// Iterator over the `(key, value)` members of a [`TraceState`], left-most first.
@@ -865,5 +909,24 @@ impl FromStr for TraceState {
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Self::parse(s)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::value_run_end;
+
+    #[test]
+    fn the_value_class_is_printable_ascii_but_comma_and_equals_in_every_lane() {
+        let is_value_char = |b: u8| (0x20..=0x7e).contains(&b) && b != b',' && b != b'=';
+        for byte in 0..=255u8 {
+            for at in 0..11 {
+                let mut bytes = [b'x'; 11];
+                bytes[at] = byte;
+                let expected = if is_value_char(byte) { 11 } else { at };
+                assert_eq!(value_run_end(&bytes, 0), expected, "{byte:#04x} at {at}");
+                assert_eq!(value_run_end(&bytes[at..], 0), expected - at, "{byte:#04x}");
+            }
+        }
     }
 }

@@ -14,7 +14,7 @@ use opentelemetry::trace::{
 };
 use opentelemetry::Context;
 
-use crate::codec::tracestate::{is_key, is_value, Members};
+use crate::codec::tracestate::Members;
 use crate::otel::randomness::{self, is_random, Received};
 use crate::{SpanId, TraceId, TraceState, Traceparent};
 
@@ -304,46 +304,49 @@ impl TraceContextPropagator {
 
     /// The outgoing `tracestate`, or `None` when it would be empty: the members of
     /// `current` that are valid Level 2 members, merged with `received` when some of its
-    /// members never reached OpenTelemetry, cut to the configured length.
+    /// members never reached OpenTelemetry, cut to the configured length. One allocation:
+    /// the returned `String` is the buffer the members were written into.
     fn tracestate_header(
         &self,
         current: &OtelTraceState,
         received: Option<&TraceState>,
     ) -> Option<String> {
-        let received = received.map(TraceState::members);
-        let mut outgoing = Members::new();
-        // OpenTelemetry's keys are valid Level 2 keys, except that it accepts an empty one;
-        // its values may hold what Level 2 forbids (a tab, a trailing space, nothing).
-        let valid = |key: &str, value: &str| is_key(key) && is_value(value);
-        match &received {
+        let current_len: usize = current
+            .into_iter()
+            .map(|(k, v)| k.len() + v.len() + 2)
+            .sum();
+        let received_len = received.map_or(0, |received| received.as_str().len() + 1);
+        if current_len + received_len == 0 {
+            return None;
+        }
+        // `TraceState` is the builder: it leaves out invalid members (OpenTelemetry's values
+        // may hold a tab, a trailing space, nothing; it accepts an empty key) and repeated
+        // keys, and stops at 32.
+        let mut outgoing = TraceState::with_capacity(current_len + received_len);
+        match received {
             None => {
                 for (key, value) in current {
-                    if valid(key, value) {
-                        outgoing.push_new(key, value);
-                    }
+                    outgoing.push_if_valid(key, value);
                 }
             }
             Some(received) => {
                 // Added or changed through OpenTelemetry first, newest left...
                 for (key, value) in current {
-                    if received.get(key) != Some(value) && valid(key, value) {
-                        outgoing.push_new(key, value);
+                    if received.get(key) != Some(value) {
+                        outgoing.push_if_valid(key, value);
                     }
                 }
                 // ...then the received list in its order, without what OpenTelemetry deleted
                 // or changed; the members it never saw stay where they were.
-                for &(key, value) in received.as_slice() {
+                for (key, value) in received {
                     if !otel_accepts_key(key) || current.get(key) == Some(value) {
-                        outgoing.push_new(key, value);
+                        outgoing.push_if_valid(key, value);
                     }
                 }
             }
         }
-        if outgoing.as_slice().is_empty() {
-            return None;
-        }
-        let header = outgoing.encode(self.max_tracestate_len);
-        (!header.is_empty()).then_some(header)
+        outgoing.truncate(self.max_tracestate_len);
+        (!outgoing.is_empty()).then(|| outgoing.into_string())
     }
 }
 
@@ -372,23 +375,36 @@ fn otel_accepts_key(key: &str) -> bool {
             .is_none_or(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
 }
 
-/// The received members as OpenTelemetry can hold them, and whether some were left out.
-fn to_otel(members: &Members<'_>) -> (OtelTraceState, bool) {
-    if members.as_slice().is_empty() {
-        return (OtelTraceState::NONE, false);
+/// The received tracestate as OpenTelemetry can hold it, and the whole list when some of its
+/// members could not be held (sized by the members accepted, never by the fields). An
+/// invalid tracestate is discarded whole.
+fn received_tracestate(fields: &[&str]) -> (OtelTraceState, Option<Box<TraceState>>) {
+    let mut members = Members::new();
+    for field in fields {
+        if members.read(field).is_err() {
+            return (OtelTraceState::NONE, None);
+        }
+    }
+    let members_read = members.as_slice();
+    if members_read.is_empty() {
+        return (OtelTraceState::NONE, None);
     }
     let mut left_out = false;
-    let accepted = members.as_slice().iter().copied().filter(|(key, _)| {
+    let accepted = members_read.iter().copied().filter(|(key, _)| {
         let accepted = otel_accepts_key(key);
         left_out |= !accepted;
         accepted
     });
-    match OtelTraceState::from_key_value(accepted) {
+    // An error is not expected (the filter mirrors OpenTelemetry's rules); if it happens,
+    // the whole list still travels through the context.
+    let (otel, left_out) = match OtelTraceState::from_key_value(accepted) {
         Ok(otel) => (otel, left_out),
-        // Not expected (the filter mirrors OpenTelemetry's rules); if it happens, the whole
-        // list still travels through the context.
         Err(_) => (OtelTraceState::NONE, true),
-    }
+    };
+    (
+        otel,
+        left_out.then(|| Box::new(TraceState::from_members(&members))),
+    )
 }
 
 impl Default for TraceContextPropagator {
@@ -449,27 +465,21 @@ impl TextMapPropagator for TraceContextPropagator {
         let Some(traceparent) = Self::extract_traceparent(extractor) else {
             return cx.clone();
         };
-        let mut members = Members::new();
-        if let Some(fields) = extractor.get_all(TRACESTATE) {
-            for field in fields {
-                if members.read(field).is_err() {
-                    members = Members::new(); // an invalid tracestate is discarded whole
-                    break;
-                }
-            }
-        }
-        let (otel_state, left_out) = to_otel(&members);
+        let (otel_state, kept) = match extractor.get_all(TRACESTATE) {
+            Some(fields) => received_tracestate(&fields),
+            None => (OtelTraceState::NONE, None),
+        };
+        let random = traceparent.is_random();
         let span_context = remote_span_context(&traceparent, otel_state);
         let trace_id = span_context.trace_id();
         let cx = cx.with_remote_span_context(span_context);
         // The entry costs a context entry: add it only when the span context alone would
         // lose something.
-        if Received::needed(&cx, traceparent.is_random(), left_out) {
+        if Received::needed(&cx, random, kept.is_some()) {
             cx.with_value(Received {
                 trace_id,
-                random: traceparent.is_random(),
-                // Sized by what was accepted, never by what was sent.
-                tracestate: left_out.then(|| Box::new(TraceState::from_members(&members))),
+                random,
+                tracestate: kept,
             })
         } else {
             cx
