@@ -56,14 +56,14 @@ fn is_ows(byte: u8) -> bool {
 /// The end of the key that starts at `bytes[start]`: `(lcalpha / DIGIT) 0*(keychar)`, its
 /// length unchecked; `start` itself if no key starts there.
 fn key_end(bytes: &[u8], start: usize) -> usize {
-    if !bytes.get(start).is_some_and(|&b| has_class(b, KEY_FIRST)) {
-        return start;
+    match bytes.get(start) {
+        Some(&first) if has_class(first, KEY_FIRST) => {
+            let rest = &bytes[start + 1..];
+            let run = rest.iter().position(|&b| !has_class(b, KEY_CHAR));
+            start + 1 + run.unwrap_or(rest.len())
+        }
+        _ => start,
     }
-    let mut end = start + 1;
-    while end < bytes.len() && has_class(bytes[end], KEY_CHAR) {
-        end += 1;
-    }
-    end
 }
 
 /// One in each byte lane of a `u64`.
@@ -182,6 +182,9 @@ pub struct TraceState {
     header: String,
     members: [Member; MAX_MEMBERS],
     len: u8,
+    /// The [`key_digest`] bits of the keys: a key whose bit is clear is absent without a
+    /// comparison. Bits of deleted keys stay set, which costs a comparison, never a result.
+    digests: u64,
 }
 
 impl TraceState {
@@ -373,9 +376,13 @@ impl TraceState {
             end: self.header.len() as u16,
         };
         self.len += 1;
+        self.digests |= key_digest(key);
     }
 
     fn position(&self, key: &str) -> Option<usize> {
+        if self.digests & key_digest(key) == 0 {
+            return None;
+        }
         let header = self.header.as_bytes();
         let keys = self
             .positions()
@@ -461,6 +468,7 @@ impl TraceState {
             end: (key.len() + 1 + value.len()) as u16,
         };
         self.len += 1;
+        self.digests |= key_digest(key);
         Ok(())
     }
 
@@ -817,11 +825,16 @@ impl<'a> Members<'a> {
 }
 
 /// One of 64 bits for `key`, from its length and last two bytes (where keys such as
-/// `vendor1` .. `vendor31` differ). Keys are never empty.
+/// `vendor1` .. `vendor31` differ).
 fn key_digest(key: &str) -> u64 {
     let bytes = key.as_bytes();
-    let last = u32::from(bytes[bytes.len() - 1]);
-    let before = u32::from(bytes[bytes.len().saturating_sub(2)]);
+    let byte_from_end = |n: usize| {
+        bytes
+            .len()
+            .checked_sub(n)
+            .map_or(0, |i| u32::from(bytes[i]))
+    };
+    let (last, before) = (byte_from_end(1), byte_from_end(2));
     let digest = (bytes.len() as u32)
         .wrapping_mul(7)
         .wrapping_add(last)

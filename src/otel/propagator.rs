@@ -81,10 +81,13 @@ fn fields() -> &'static [String; 2] {
 /// (`Context::new().with_remote_span_context(span_context)`) drops the entry, and a span
 /// started under it looks to tctx exactly like one of a trace started here (not remote, no
 /// random flag, no entry), so its outgoing `traceparent` gets the random bit: `-01` in, `-03`
-/// out. No design fails safe there without taking the bit from the traces started here too:
-/// OpenTelemetry gives both spans the same span context. Keep the extracted context (or a
-/// context derived from it) as the parent; where a middleware cannot, call
-/// `set_random_trace_ids(false)`. `tests/propagator.rs` pins both behaviours.
+/// out (and for a dropped span `-00` in, `-02` out). No design fails safe there without
+/// taking the bit from the traces started here too: the SDK gives both spans the same span
+/// context (local, the parent's flags or none, no entry), and the one field a child inherits
+/// that could tell them apart, the tracestate, is sent and exported. Keep the extracted
+/// context (or a context derived from it) as the parent; where a middleware cannot, call
+/// `set_random_trace_ids(false)`, which fails safe. `tests/propagator.rs` and
+/// `tests/random_trace_ids.rs` pin both behaviours.
 ///
 /// A trace-id that another propagator extracted (B3, Jaeger) and that this process then
 /// continues is treated like one started here.
