@@ -324,7 +324,7 @@ impl TraceState {
         let mut state = Self::new();
         state.header.reserve_exact(len);
         for &(key, value) in members {
-            state.push(key, value);
+            state.push(key, value, key_digest(key));
         }
         state
     }
@@ -344,25 +344,26 @@ impl TraceState {
     /// returns whether it was added. For adapters that build a header from another list.
     #[cfg(feature = "opentelemetry")]
     pub(crate) fn push_if_valid(&mut self, key: &str, value: &str) -> bool {
-        let addable = usize::from(self.len) < MAX_MEMBERS
+        usize::from(self.len) < MAX_MEMBERS
             && is_key(key)
             && is_value(value)
-            && self.position(key).is_none();
-        if addable {
-            self.push(key, value);
-        }
-        addable
+            && self.push_unless_duplicate(key, value)
     }
 
-    /// Appends a validated member on the right, unless its key is already present.
-    fn push_unless_duplicate(&mut self, key: &str, value: &str) {
-        if self.position(key).is_none() {
-            self.push(key, value);
+    /// Appends a validated member on the right, unless its key is already present; returns
+    /// whether it was added. There is room.
+    fn push_unless_duplicate(&mut self, key: &str, value: &str) -> bool {
+        let digest = key_digest(key);
+        let new = self.position_with(key, digest).is_none();
+        if new {
+            self.push(key, value, digest);
         }
+        new
     }
 
-    /// Appends a validated member on the right; there is room and its key is new.
-    fn push(&mut self, key: &str, value: &str) {
+    /// Appends a validated member on the right; there is room, its key is new and its
+    /// [`key_digest`] is `digest`.
+    fn push(&mut self, key: &str, value: &str, digest: u64) {
         if !self.header.is_empty() {
             self.header.push(',');
         }
@@ -376,11 +377,15 @@ impl TraceState {
             end: self.header.len() as u16,
         };
         self.len += 1;
-        self.digests |= key_digest(key);
+        self.digests |= digest;
     }
 
     fn position(&self, key: &str) -> Option<usize> {
-        if self.digests & key_digest(key) == 0 {
+        self.position_with(key, key_digest(key))
+    }
+
+    fn position_with(&self, key: &str, digest: u64) -> Option<usize> {
+        if self.digests & digest == 0 {
             return None;
         }
         let header = self.header.as_bytes();
@@ -641,6 +646,9 @@ impl TraceState {
     /// # Ok::<(), tctx::ParseError>(())
     /// ```
     pub fn truncate(&mut self, max_len: usize) {
+        if self.header.len() <= max_len {
+            return;
+        }
         let keep = self.members_to_keep(max_len);
         for index in (0..self.len()).rev() {
             if keep & (1 << index) == 0 {
@@ -827,19 +835,12 @@ impl<'a> Members<'a> {
 /// One of 64 bits for `key`, from its length and last two bytes (where keys such as
 /// `vendor1` .. `vendor31` differ).
 fn key_digest(key: &str) -> u64 {
-    let bytes = key.as_bytes();
-    let byte_from_end = |n: usize| {
-        bytes
-            .len()
-            .checked_sub(n)
-            .map_or(0, |i| u32::from(bytes[i]))
+    let digest = match *key.as_bytes() {
+        [] => 0,
+        [last] => u32::from(last),
+        [.., before, last] => u32::from(last) + 10 * u32::from(before),
     };
-    let (last, before) = (byte_from_end(1), byte_from_end(2));
-    let digest = (bytes.len() as u32)
-        .wrapping_mul(7)
-        .wrapping_add(last)
-        .wrapping_add(before.wrapping_mul(10));
-    1 << (digest % 64)
+    1 << ((key.len() as u32).wrapping_mul(7).wrapping_add(digest) % 64)
 }
 
 /// Iterator over the `(key, value)` members of a [`TraceState`], left-most first.
