@@ -193,7 +193,7 @@ impl TraceContextPropagator {
 
     /// Declares whether trace-ids started in this process are random in their right-most 7
     /// bytes, so that their outgoing `traceparent` carries the random flag and the samplers
-    /// of [`tctx::sampler`](crate::sampler) compare them with their threshold. Default
+    /// of `tctx::sampler` compare them with their threshold. Default
     /// `true`, right for the SDK's default `RandomIdGenerator`; call it with `false` at start-up
     /// for an id generator that is not.
     ///
