@@ -34,7 +34,7 @@
 //!   `OTEL_TRACES_SAMPLER`. Its module docs are a guide to sampling.
 //! - `config` (feature `config`): the sampler and propagators of an OpenTelemetry
 //!   configuration file (`tracer_provider.sampler`, `propagator`), also read by
-//!   `sampler::from_env()` and [`propagator_from_env`] when `OTEL_CONFIG_FILE` is set.
+//!   `sampler::from_env()` and `propagator_from_env()` when `OTEL_CONFIG_FILE` is set.
 //! - [`probability`]: the `th` and `rv` values of consistent probability sampling, as plain
 //!   data (no OpenTelemetry types).
 //! - `From`/`TryFrom` between the codec's [`TraceId`], [`SpanId`], [`Traceparent`],
@@ -68,8 +68,8 @@
 //! `traceparent: 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-03` is
 //! `version-trace_id-parent_id-flags`. The trace-id stays the same on every hop; the
 //! parent-id is the sender's span and changes on every hop; the flags are `01` sampled,
-//! `02` random trace-id (Level 2), `03` both ([`FLAG_SAMPLED`], which the JavaScript library
-//! calls `FLAG_SAMPLE`, and [`FLAG_RANDOM`]). `tracestate` carries vendors' `key=value`
+//! `02` random trace-id (Level 2), `03` both ([`Traceparent::FLAG_SAMPLED`], which the JavaScript library
+//! calls `FLAG_SAMPLE`, and [`Traceparent::FLAG_RANDOM`]). `tracestate` carries vendors' `key=value`
 //! entries along, newest left; `ot=th:...` among them is the sampling threshold tctx's
 //! consistent samplers write, so every service downstream can count and agree. A root that
 //! a sampler dropped goes out as `-02`: not sampled, but its trace-id is still random.
@@ -131,11 +131,8 @@ pub mod sampler;
 pub use codec::error::{ParseError, ParseErrorKind};
 pub use codec::id::{SpanId, TraceId};
 pub use codec::probability;
-pub use codec::server_timing::SERVER_TIMING_METRIC_LEN;
-pub use codec::traceparent::{Traceparent, FLAG_RANDOM, FLAG_SAMPLED};
-pub use codec::tracestate::{
-    TraceState, TraceStateIter, DEFAULT_MAX_HEADER_LEN, MAX_KEY_LEN, MAX_MEMBERS, MAX_VALUE_LEN,
-};
+pub use codec::traceparent::Traceparent;
+pub use codec::tracestate::{TraceState, TraceStateIter};
 #[cfg(feature = "sampler")]
 pub use config::env::{propagator_from_env, propagator_from_env_var};
 #[cfg(feature = "opentelemetry")]

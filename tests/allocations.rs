@@ -14,6 +14,14 @@ use tctx::{TraceState, Traceparent};
 #[global_allocator]
 static ALLOCATOR: dhat::Alloc = dhat::Alloc;
 
+/// Runs `f` and returns its result with the number of heap bytes allocated meanwhile.
+fn bytes_allocated<T>(f: impl FnOnce() -> T) -> (T, u64) {
+    let before = dhat::HeapStats::get().total_bytes;
+    let result = f();
+    let after = dhat::HeapStats::get().total_bytes;
+    (result, after - before)
+}
+
 /// Runs `f` and returns its result with the number of heap blocks allocated meanwhile.
 ///
 /// dhat counts for the whole process, so the checks below run one after another inside a
@@ -103,6 +111,19 @@ fn tracestate_parse_allocates_exactly_once() {
         assert_eq!(state.len(), members);
         assert_eq!(count, 1, "parsing {members} members");
     }
+}
+
+fn tracestate_parse_sizes_its_buffer_from_what_it_accepted() {
+    // Hardening: the buffer once reserved up to 16 KiB before anything was validated.
+    let padded = format!("a=1{}", ",".repeat(20_000));
+    let (state, bytes) = bytes_allocated(|| TraceState::parse(black_box(&padded)));
+    assert_eq!(state.unwrap().as_str(), "a=1");
+    assert_eq!(bytes, 3, "a valid header padded with empty members");
+
+    let invalid = format!("a=1,{}B=2", " ".repeat(20_000));
+    let (state, bytes) = bytes_allocated(|| TraceState::parse(black_box(&invalid)));
+    assert!(state.is_err());
+    assert_eq!(bytes, 0, "an invalid header");
 }
 
 fn tracestate_as_str_allocates_nothing() {
@@ -204,6 +225,26 @@ mod propagator {
         let (cx, count) = allocations(|| propagator.extract(black_box(&invalid)));
         assert!(!cx.has_active_span());
         assert_eq!(count, lookup, "invalid traceparent");
+    }
+
+    pub(super) fn extract_buffers_are_bounded_by_32_members() {
+        // Hardening: a member OpenTelemetry cannot hold (`a@b@c`) once made extract copy the
+        // whole received header, padding included, into a buffer sized by the input.
+        let propagator = TraceContextPropagator::new();
+        let padded = format!("a@b@c=1{}", ",".repeat(1 << 20));
+        let incoming = carrier(
+            "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-03",
+            Some(&padded),
+        );
+        let (cx, bytes) = super::bytes_allocated(|| propagator.extract(black_box(&incoming)));
+        let most_32_members_need: u64 = 32 * (256 + 1 + 256 + 1);
+        assert!(
+            bytes < most_32_members_need,
+            "{bytes} bytes for a 7-byte member"
+        );
+        let mut out = HashMap::new();
+        propagator.inject_context(&cx, &mut out);
+        assert_eq!(out["tracestate"], "a@b@c=1");
     }
 
     pub(super) fn inject_allocates_one_string_per_header() {
@@ -406,9 +447,11 @@ fn hot_paths_allocate_as_promised() {
     traceparent_child_allocates_nothing_once_the_thread_rng_is_warm();
     traceparent_parse_error_allocates_nothing();
     tracestate_parse_allocates_exactly_once();
+    tracestate_parse_sizes_its_buffer_from_what_it_accepted();
     tracestate_as_str_allocates_nothing();
     #[cfg(feature = "opentelemetry")]
     {
+        propagator::extract_buffers_are_bounded_by_32_members();
         propagator::extract_allocates_only_what_carrier_and_context_need();
         propagator::inject_allocates_one_string_per_header();
         propagator::fields_allocate_nothing();

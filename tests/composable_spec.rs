@@ -155,23 +155,6 @@ fn unchanged_tracestate_is_returned_as_it_came() {
 }
 
 #[test]
-fn roots_with_non_random_ids_get_rv() {
-    // "Root samplers set explicit randomness for non-random TraceIDs".
-    let sampler =
-        CompositeSampler::new(ComposableProbability::new(0.5).unwrap()).random_trace_ids(false);
-    for r in [0, HALF, u64::MAX >> 8] {
-        let result = decide(&sampler, None, trace_id(r));
-        let value = ot(&result).expect("rv written");
-        let rv = value
-            .split(';')
-            .find_map(|m| m.strip_prefix("rv:"))
-            .expect("rv");
-        let rv = u64::from_str_radix(rv, 16).unwrap();
-        assert_eq!(sampled(&result), rv >= HALF, "{value}");
-    }
-}
-
-#[test]
 fn descriptions() {
     let rules = ComposableRuleBased::new([
         Rule::new(

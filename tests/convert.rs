@@ -30,8 +30,8 @@ fn otel_span_id() -> OtelSpanId {
 
 #[test]
 fn ids_keep_their_bytes_and_the_zero_id_is_refused() {
-    let trace_id = TraceId::parse_hex(TRACE).unwrap();
-    let span_id = SpanId::parse_hex(PARENT).unwrap();
+    let trace_id = TraceId::parse(TRACE).unwrap();
+    let span_id = SpanId::parse(PARENT).unwrap();
 
     // Same bytes both ways.
     assert_eq!(OtelTraceId::from(trace_id), otel_trace_id());

@@ -407,7 +407,7 @@ impl Hop {
             "span_id": sc.span_id().to_string(),
             "remote": sc.is_remote(),
             "sampled": sc.is_sampled(),
-            "random": sc.trace_flags().to_u8() & tctx::FLAG_RANDOM != 0,
+            "random": sc.trace_flags().to_u8() & tctx::Traceparent::FLAG_RANDOM != 0,
             "reinjected": reinjected,
             "sent": null,
         })

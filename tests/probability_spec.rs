@@ -36,7 +36,7 @@ const PRECISION_TABLE: &[(f64, [&str; 3])] = &[
 fn probability_to_threshold_matches_the_spec_table() {
     for (probability, expected) in PRECISION_TABLE {
         for (precision, want) in [3, 4, 5].into_iter().zip(expected) {
-            let th = Threshold::with_precision(*probability, precision).unwrap();
+            let th = Threshold::from_probability_rounded(*probability, precision).unwrap();
             assert_eq!(
                 th.to_string(),
                 *want,
@@ -86,7 +86,7 @@ fn one_percent_at_full_precision() {
     let exact = Threshold::from_probability_exact(0.01).unwrap();
     assert_eq!(exact.to_string(), "fd70a3d70a3d71");
     assert_eq!(
-        Threshold::with_precision(0.01, 5).unwrap().bits(),
+        Threshold::from_probability_rounded(0.01, 5).unwrap().bits(),
         0xfd70a400000000
     );
 }

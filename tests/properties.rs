@@ -3,7 +3,7 @@
 
 use proptest::collection::vec;
 use proptest::prelude::*;
-use tctx::{SpanId, TraceId, TraceState, Traceparent, MAX_MEMBERS};
+use tctx::{SpanId, TraceId, TraceState, Traceparent};
 
 fn traceparent() -> impl Strategy<Value = Traceparent> {
     (any::<[u8; 16]>(), any::<[u8; 8]>(), any::<u8>()).prop_filter_map(
@@ -71,7 +71,7 @@ proptest! {
     #[test]
     fn tracestate_parses_any_text_without_panicking(input in "[ -~\t]{0,300}") {
         if let Ok(state) = TraceState::parse(&input) {
-            prop_assert!(state.len() <= MAX_MEMBERS);
+            prop_assert!(state.len() <= TraceState::MAX_MEMBERS);
             let reparsed = TraceState::parse(state.as_str());
             prop_assert_eq!(reparsed.as_ref(), Ok(&state));
         }
@@ -126,7 +126,7 @@ proptest! {
                 // member evicts the right-most.
                 if let Some(i) = index {
                     model.remove(i);
-                } else if model.len() == MAX_MEMBERS {
+                } else if model.len() == TraceState::MAX_MEMBERS {
                     model.pop();
                 }
                 model.insert(0, (key, value));

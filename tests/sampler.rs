@@ -314,28 +314,6 @@ fn probability_presumes_trace_id_randomness_and_writes_th() {
 }
 
 #[test]
-fn roots_with_non_random_ids_get_explicit_randomness() {
-    // "Root samplers set explicit randomness for non-random TraceIDs": "Root Samplers MAY
-    // insert an explicit randomness value".
-    let sampler = Probability::new(0.5).unwrap().random_trace_ids(false);
-    let mut sampled = 0;
-    for id in random_trace_ids(11, 2_000) {
-        let result = decide(&sampler, None, id);
-        let ot = ot(&result).expect("rv is always written for such roots");
-        let rv = ot
-            .split(';')
-            .find_map(|m| m.strip_prefix("rv:"))
-            .expect("an rv");
-        let rv = Randomness::parse(rv).unwrap();
-        let is_sampled = result.decision == SamplingDecision::RecordAndSample;
-        assert_eq!(is_sampled, rv.bits() >= 0x80_0000_0000_0000);
-        assert_eq!(is_sampled, ot.starts_with("th:8;"));
-        sampled += usize::from(is_sampled);
-    }
-    assert!((900..1100).contains(&sampled), "{sampled}");
-}
-
-#[test]
 fn a_tenth_samples_a_tenth_of_random_traces() {
     // Over 100,000 random trace-ids the sampled fraction lies within 4 standard deviations
     // of the threshold's probability (0.100006 for th:e666).

@@ -1,7 +1,7 @@
 //! The trace context metric of `Server-Timing`: W3C Trace Context Level 2,
 //! `21-http_response_header_format.md`, one table row per rule with its reason.
 
-use tctx::{ParseErrorKind, Traceparent, SERVER_TIMING_METRIC_LEN};
+use tctx::{ParseErrorKind, Traceparent};
 
 const METRIC: &str = "trace;desc=00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
 const EXPECTED: &str = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
@@ -80,9 +80,9 @@ fn error_offsets_are_within_the_header() {
 #[test]
 fn encode_writes_the_example_and_round_trips() {
     let tp = Traceparent::parse(EXPECTED).unwrap();
-    let mut buf = [0u8; SERVER_TIMING_METRIC_LEN];
+    let mut buf = [0u8; Traceparent::SERVER_TIMING_LEN];
     assert_eq!(tp.encode_server_timing(&mut buf), METRIC);
-    assert_eq!(SERVER_TIMING_METRIC_LEN, METRIC.len());
+    assert_eq!(Traceparent::SERVER_TIMING_LEN, METRIC.len());
     let made = Traceparent::make();
     assert_eq!(
         Traceparent::parse_server_timing(made.encode_server_timing(&mut buf)),
@@ -95,4 +95,30 @@ fn long_escaped_descriptions_are_bounded() {
     let long = format!("trace;desc=\"{}\"", "\\a".repeat(10_000));
     let err = Traceparent::parse_server_timing(&long).unwrap_err();
     assert_eq!(err.kind(), ParseErrorKind::Length);
+}
+
+#[test]
+fn several_fields_read_as_their_joined_value() {
+    // RFC 9110 section 5.3, Field Order: fields combine by joining them with ", ". Each case
+    // gives the same result field by field as joined, a quoted string spanning fields too.
+    #[rustfmt::skip]
+    let cases: &[(&[&str], Option<&str>, &str)] = &[
+        (&["db;dur=53", METRIC], Some(EXPECTED), "the trace metric in the second field"),
+        (&["x;desc=\"open", METRIC], None, "a quoted string left open swallows the next field"),
+        (&["x;desc=\"open", "still open\"", METRIC], Some(EXPECTED), "and closes in a later one"),
+        (&["trace;desc=\"00-0af7651916cd43dd8448eb211c80319c", "b7ad6b7169203331-01\""], None,
+         "a description spanning fields holds the joining comma"),
+        (&["", METRIC], Some(EXPECTED), "an empty field"),
+        (&[], None, "no field"),
+    ];
+    for (fields, expected, reason) in cases {
+        let by_fields = Traceparent::parse_server_timing_all(fields.iter().copied());
+        let joined = Traceparent::parse_server_timing(&fields.join(", "));
+        assert_eq!(by_fields, joined, "{reason}");
+        assert_eq!(
+            by_fields.ok().map(|tp| tp.to_string()).as_deref(),
+            *expected,
+            "{reason}"
+        );
+    }
 }

@@ -1,7 +1,7 @@
 //! `tracestate` rules of W3C Trace Context Level 2, one table row per rule, each with its
 //! reason and the section of `20-http_request_header_format.md` it comes from.
 
-use tctx::{ParseErrorKind, TraceState, DEFAULT_MAX_HEADER_LEN, MAX_MEMBERS};
+use tctx::{ParseErrorKind, TraceState};
 
 fn members(n: usize) -> String {
     (0..n)
@@ -154,7 +154,10 @@ fn empty_state_encodes_to_nothing() {
     assert_eq!(state.len(), 0);
     assert_eq!(state.as_str(), "");
     assert_eq!(state, TraceState::new());
-    assert_eq!(state.encode_truncated(DEFAULT_MAX_HEADER_LEN), "");
+    assert_eq!(
+        state.encode_truncated(TraceState::DEFAULT_MAX_HEADER_LEN),
+        ""
+    );
 }
 
 #[test]
@@ -197,13 +200,13 @@ fn set_on_a_full_list_evicts_the_right_most_member() {
     // list-members the right-most list-member should be removed."
     let mut state = TraceState::parse(&members(32)).unwrap();
     state.set("new", "1").unwrap();
-    assert_eq!(state.len(), MAX_MEMBERS);
+    assert_eq!(state.len(), TraceState::MAX_MEMBERS);
     assert_eq!(state.iter().next(), Some(("new", "1")));
     assert_eq!(state.get("k31"), None);
     assert_eq!(state.iter().next_back(), Some(("k30", "v30")));
     // Updating an existing key on a full list evicts nothing.
     state.set("k5", "x").unwrap();
-    assert_eq!(state.len(), MAX_MEMBERS);
+    assert_eq!(state.len(), TraceState::MAX_MEMBERS);
     assert_eq!(state.get("k30"), Some("v30"));
     assert_eq!(TraceState::parse(state.as_str()).as_ref(), Ok(&state));
 }
@@ -355,7 +358,7 @@ fn truncation_removes_whole_entries_large_ones_first_then_from_the_right() {
 #[test]
 fn at_least_512_characters_are_propagated_by_default() {
     // tracestate Limits: vendors SHOULD propagate at least 512 characters.
-    assert_eq!(DEFAULT_MAX_HEADER_LEN, 512);
+    assert_eq!(TraceState::DEFAULT_MAX_HEADER_LEN, 512);
     let header = (0..32)
         .map(|i| format!("k{i:02}={}", "v".repeat(11)))
         .collect::<Vec<_>>()
@@ -363,7 +366,7 @@ fn at_least_512_characters_are_propagated_by_default() {
     assert_eq!(header.len(), 32 * 15 + 31);
     let state = TraceState::parse(&header).unwrap();
     assert_eq!(
-        state.encode_truncated(DEFAULT_MAX_HEADER_LEN),
+        state.encode_truncated(TraceState::DEFAULT_MAX_HEADER_LEN),
         header.as_str()
     );
 }

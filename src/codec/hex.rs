@@ -92,14 +92,37 @@ pub(crate) fn digit(byte: u8) -> Option<u8> {
     (value != INVALID).then_some(value)
 }
 
-/// Writes `bytes` as lowercase hex into `out`, which must be exactly twice as long.
+/// Writes `bytes` as lowercase hex into `out`, which must be exactly twice as long: four
+/// bytes at a time in one `u64` (ids), the rest by table (flags).
 #[inline]
 pub(crate) fn encode(bytes: &[u8], out: &mut [u8]) {
     debug_assert_eq!(out.len(), 2 * bytes.len());
-    for (pair, byte) in out.chunks_exact_mut(2).zip(bytes) {
+    let mut digits = out.chunks_exact_mut(8);
+    let mut words = bytes.chunks_exact(4);
+    for (digits, word) in (&mut digits).zip(&mut words) {
+        let mut four = [0u8; 4];
+        four.copy_from_slice(word);
+        digits.copy_from_slice(&encode_word(u32::from_le_bytes(four)).to_le_bytes());
+    }
+    let rest = digits.into_remainder();
+    for (pair, byte) in rest.chunks_exact_mut(2).zip(words.remainder()) {
         pair[0] = ENCODE[usize::from(byte >> 4)];
         pair[1] = ENCODE[usize::from(byte & 0x0f)];
     }
+}
+
+/// Encodes four bytes (the first in the lowest byte) as eight hex digits (the first in the
+/// lowest byte): each byte is spread into a 16-bit lane, its high nibble then its low nibble
+/// in their own byte lanes, and each nibble `d` becomes `'0' + d`, plus 39 (`'a' - '0' - 10`)
+/// when `d > 9`.
+#[inline]
+fn encode_word(bytes: u32) -> u64 {
+    let spread = u64::from(bytes);
+    let spread = (spread | (spread << 16)) & 0x0000_ffff_0000_ffff;
+    let spread = (spread | (spread << 8)) & 0x00ff_00ff_00ff_00ff;
+    let nibbles = ((spread >> 4) & 0x000f_000f_000f_000f) | ((spread & 0x000f_000f_000f_000f) << 8);
+    let letters = ((nibbles + 6 * LANES) >> 4) & LANES;
+    nibbles + 0x30 * LANES + letters * 39
 }
 
 #[cfg(test)]
@@ -198,6 +221,21 @@ mod tests {
                 .iter()
                 .all(|c| c.is_ascii_digit() || (b'a'..=b'f').contains(c)));
             assert_eq!(decode::<1>(&out), Some([byte]));
+        }
+    }
+
+    #[test]
+    fn word_encoder_writes_every_byte_at_every_position() {
+        for byte in 0..=255u8 {
+            for at in 0..9 {
+                let mut bytes = [0x5a_u8; 9];
+                bytes[at] = byte;
+                let mut out = [0u8; 18];
+                encode(&bytes, &mut out);
+                for (pair, b) in out.chunks_exact(2).zip(bytes) {
+                    assert_eq!(pair, format!("{b:02x}").as_bytes(), "{byte:#04x} at {at}");
+                }
+            }
         }
     }
 }

@@ -120,10 +120,10 @@ impl TraceId {
     /// ```
     /// use tctx::TraceId;
     ///
-    /// assert!(TraceId::parse_hex("4bf92f3577b34da6a3ce929d0e0e4736").is_ok());
-    /// assert!(TraceId::parse_hex("4BF92F3577B34DA6A3CE929D0E0E4736").is_err());
+    /// assert!(TraceId::parse("4bf92f3577b34da6a3ce929d0e0e4736").is_ok());
+    /// assert!(TraceId::parse("4BF92F3577B34DA6A3CE929D0E0E4736").is_err());
     /// ```
-    pub fn parse_hex(hex: &str) -> Result<Self, ParseError> {
+    pub fn parse(hex: &str) -> Result<Self, ParseError> {
         Self::decode(hex.as_bytes()).ok_or(ParseError::unlocated(ParseErrorKind::TraceId))
     }
 
@@ -208,10 +208,10 @@ impl SpanId {
     /// ```
     /// use tctx::SpanId;
     ///
-    /// assert!(SpanId::parse_hex("00f067aa0ba902b7").is_ok());
-    /// assert!(SpanId::parse_hex("00f067aa0ba902b").is_err());
+    /// assert!(SpanId::parse("00f067aa0ba902b7").is_ok());
+    /// assert!(SpanId::parse("00f067aa0ba902b").is_err());
     /// ```
-    pub fn parse_hex(hex: &str) -> Result<Self, ParseError> {
+    pub fn parse(hex: &str) -> Result<Self, ParseError> {
         Self::decode(hex.as_bytes()).ok_or(ParseError::unlocated(ParseErrorKind::ParentId))
     }
 
@@ -254,7 +254,7 @@ macro_rules! impl_text_traits {
             type Err = ParseError;
 
             fn from_str(s: &str) -> Result<Self, Self::Err> {
-                Self::parse_hex(s)
+                Self::parse(s)
             }
         }
     };

@@ -167,7 +167,7 @@ impl Threshold {
     /// # Ok::<(), tctx::probability::ProbabilityError>(())
     /// ```
     pub fn from_probability(probability: f64) -> Result<Self, ProbabilityError> {
-        Self::with_precision(probability, DEFAULT_PRECISION)
+        Self::from_probability_rounded(probability, DEFAULT_PRECISION)
     }
 
     /// The threshold of `probability` rounded to `precision` significant hexadecimal digits
@@ -183,11 +183,14 @@ impl Threshold {
     /// ```
     /// use tctx::probability::Threshold;
     ///
-    /// assert_eq!(Threshold::with_precision(1.0 / 3.0, 3)?.to_string(), "aab");
-    /// assert_eq!(Threshold::with_precision(1.0 / 3.0, 5)?.to_string(), "aaaab");
+    /// assert_eq!(Threshold::from_probability_rounded(1.0 / 3.0, 3)?.to_string(), "aab");
+    /// assert_eq!(Threshold::from_probability_rounded(1.0 / 3.0, 5)?.to_string(), "aaaab");
     /// # Ok::<(), tctx::probability::ProbabilityError>(())
     /// ```
-    pub fn with_precision(probability: f64, precision: u32) -> Result<Self, ProbabilityError> {
+    pub fn from_probability_rounded(
+        probability: f64,
+        precision: u32,
+    ) -> Result<Self, ProbabilityError> {
         check_probability(probability)?;
         // Exactly one: the specification's special case.
         #[allow(clippy::float_cmp)]
@@ -737,12 +740,12 @@ mod tests {
     #[test]
     fn precision_is_clamped() {
         assert_eq!(
-            Threshold::with_precision(0.1, 0).unwrap(),
-            Threshold::with_precision(0.1, 1).unwrap()
+            Threshold::from_probability_rounded(0.1, 0).unwrap(),
+            Threshold::from_probability_rounded(0.1, 1).unwrap()
         );
         assert_eq!(
-            Threshold::with_precision(0.1, 40).unwrap(),
-            Threshold::with_precision(0.1, 12).unwrap()
+            Threshold::from_probability_rounded(0.1, 40).unwrap(),
+            Threshold::from_probability_rounded(0.1, 12).unwrap()
         );
     }
 }

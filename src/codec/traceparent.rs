@@ -10,13 +10,9 @@ use crate::codec::error::{ParseError, ParseErrorKind};
 use crate::codec::hex;
 use crate::codec::id::{ascii_str, SpanId, TraceId};
 
-/// The `sampled` trace flag (bit 0): the caller may have recorded trace data. The JavaScript
-/// `tctx` calls it `FLAG_SAMPLE`.
-pub const FLAG_SAMPLED: u8 = 0x01;
-
-/// The `random-trace-id` trace flag (bit 1): at least the right-most 7 bytes of the trace-id
-/// are uniformly random (Level 2).
-pub const FLAG_RANDOM: u8 = 0x02;
+// The flags of Level 2; public as `Traceparent::FLAG_SAMPLED` and `Traceparent::FLAG_RANDOM`.
+pub(crate) const FLAG_SAMPLED: u8 = 0x01;
+pub(crate) const FLAG_RANDOM: u8 = 0x02;
 
 /// The flags this version of the specification defines. Every other bit "MUST be set to zero"
 /// ("Other Flags"), so they are dropped when a header is parsed or built.
@@ -34,7 +30,7 @@ const ENCODED_LEN: usize = FLAGS_START + 2;
 /// A parsed or newly made `traceparent`: trace-id, parent-id and trace-flags.
 ///
 /// The value always describes what this crate sends: version `00`, both ids non-zero, and
-/// only the flags Level 2 defines ([`FLAG_SAMPLED`], [`FLAG_RANDOM`]). A header of a higher
+/// only the flags Level 2 defines ([`FLAG_SAMPLED`](Self::FLAG_SAMPLED), [`FLAG_RANDOM`](Self::FLAG_RANDOM)). A header of a higher
 /// version is read by the rules of "Versioning of traceparent" and downgraded to `00`; unknown
 /// flag bits are zeroed.
 ///
@@ -69,21 +65,29 @@ impl Traceparent {
     /// Length of an encoded version-00 traceparent: always 55 bytes.
     pub const ENCODED_LEN: usize = ENCODED_LEN;
 
-    /// Builds a traceparent from its parts. Flag bits other than [`FLAG_SAMPLED`] and
-    /// [`FLAG_RANDOM`] are dropped.
+    /// The `sampled` trace flag (bit 0): the caller may have recorded trace data. The
+    /// JavaScript `tctx` calls it `FLAG_SAMPLE`.
+    pub const FLAG_SAMPLED: u8 = FLAG_SAMPLED;
+
+    /// The `random-trace-id` trace flag (bit 1): at least the right-most 7 bytes of the
+    /// trace-id are uniformly random (Level 2).
+    pub const FLAG_RANDOM: u8 = FLAG_RANDOM;
+
+    /// Builds a traceparent from its parts. Flag bits other than [`FLAG_SAMPLED`](Self::FLAG_SAMPLED) and
+    /// [`FLAG_RANDOM`](Self::FLAG_RANDOM) are dropped.
     ///
-    /// Set [`FLAG_RANDOM`] only if at least the right-most 7 bytes of `trace_id` are uniformly
+    /// Set [`FLAG_RANDOM`](Self::FLAG_RANDOM) only if at least the right-most 7 bytes of `trace_id` are uniformly
     /// random: the specification makes that a MUST, and samplers downstream rely on it.
     ///
     /// # Examples
     ///
     /// ```
-    /// use tctx::{SpanId, TraceId, Traceparent, FLAG_SAMPLED};
+    /// use tctx::{SpanId, TraceId, Traceparent};
     ///
     /// let trace_id = TraceId::from_bytes([0xab; 16]).unwrap();
     /// let parent_id = SpanId::from_bytes([0xcd; 8]).unwrap();
-    /// let tp = Traceparent::new(trace_id, parent_id, FLAG_SAMPLED | 0x80);
-    /// assert_eq!(tp.flags(), FLAG_SAMPLED);
+    /// let tp = Traceparent::new(trace_id, parent_id, Traceparent::FLAG_SAMPLED | 0x80);
+    /// assert_eq!(tp.flags(), Traceparent::FLAG_SAMPLED);
     /// assert_eq!(tp.to_string(), "00-abababababababababababababababab-cdcdcdcdcdcdcdcd-01");
     /// ```
     #[must_use]
@@ -99,13 +103,13 @@ impl Traceparent {
     /// JavaScript `tctx` does.
     ///
     /// The ids come from [`TraceId::random`] and [`SpanId::random`]: every byte uniformly
-    /// random, so [`FLAG_RANDOM`] is honest.
+    /// random, so [`FLAG_RANDOM`](Self::FLAG_RANDOM) is honest.
     ///
     /// # Examples
     ///
     /// ```
     /// let tp = tctx::Traceparent::make();
-    /// assert_eq!(tp.flags(), tctx::FLAG_SAMPLED | tctx::FLAG_RANDOM);
+    /// assert_eq!(tp.flags(), tctx::Traceparent::FLAG_SAMPLED | tctx::Traceparent::FLAG_RANDOM);
     /// assert!(tp.to_string().ends_with("-03"));
     /// ```
     #[must_use]
@@ -310,7 +314,7 @@ impl Traceparent {
         0
     }
 
-    /// The trace-flags: a combination of [`FLAG_SAMPLED`] and [`FLAG_RANDOM`].
+    /// The trace-flags: a combination of [`FLAG_SAMPLED`](Self::FLAG_SAMPLED) and [`FLAG_RANDOM`](Self::FLAG_RANDOM).
     ///
     /// # Examples
     ///

@@ -10,38 +10,22 @@ use std::borrow::{Borrow, Cow};
 
 use crate::codec::error::{ParseError, ParseErrorKind};
 
-/// Most list members a tracestate may hold ("There can be a maximum of 32 list-members").
-pub const MAX_MEMBERS: usize = 32;
-
-/// Longest key, in characters (`(lcalpha / DIGIT) 0*255(keychar)`).
-pub const MAX_KEY_LEN: usize = 256;
-
-/// Longest value, in characters (`0*255(chr) nblk-chr`).
-pub const MAX_VALUE_LEN: usize = 256;
-
-/// The header length the specification asks every vendor to propagate at least ("Vendors
-/// SHOULD propagate at least 512 characters of a combined header"): the default limit of
-/// [`TraceState::truncate`] callers such as the propagator.
-pub const DEFAULT_MAX_HEADER_LEN: usize = 512;
+// The limits of the specification; public as `TraceState::MAX_MEMBERS` and so on.
+const MAX_MEMBERS: usize = 32;
+const MAX_KEY_LEN: usize = 256;
+const MAX_VALUE_LEN: usize = 256;
+const DEFAULT_MAX_HEADER_LEN: usize = 512;
 
 /// Members longer than this are the first to go when a header is truncated ("Entries larger
 /// than 128 characters long SHOULD be removed first").
 const LARGE_MEMBER_LEN: usize = 128;
 
-/// Character classes of the tracestate grammar, one table lookup per byte.
+/// Character classes of the key grammar, one table lookup per byte.
 const KEY_FIRST: u8 = 1; // lcalpha / DIGIT
 const KEY_CHAR: u8 = 2; // lcalpha / DIGIT / "_" / "-" / "*" / "/" / "@"
-const VALUE_CHAR: u8 = 4; // %x20-7E except "," and "="
 
 static CLASS: [u8; 256] = {
     let mut table = [0u8; 256];
-    let mut byte = 0x20;
-    while byte <= 0x7e {
-        if byte != b',' as usize && byte != b'=' as usize {
-            table[byte] = VALUE_CHAR;
-        }
-        byte += 1;
-    }
     let mut c = b'a';
     while c <= b'z' {
         table[c as usize] |= KEY_FIRST | KEY_CHAR;
@@ -64,8 +48,86 @@ fn has_class(byte: u8, class: u8) -> bool {
     CLASS[usize::from(byte)] & class != 0
 }
 
+/// Optional whitespace around list members (`OWS` of RFC 9110).
 fn is_ows(byte: u8) -> bool {
     byte == b' ' || byte == b'\t'
+}
+
+/// The end of the key that starts at `bytes[start]`: `(lcalpha / DIGIT) 0*(keychar)`, its
+/// length unchecked; `start` itself if no key starts there.
+fn key_end(bytes: &[u8], start: usize) -> usize {
+    match bytes.get(start) {
+        Some(&first) if has_class(first, KEY_FIRST) => {
+            let rest = &bytes[start + 1..];
+            let run = rest.iter().position(|&b| !has_class(b, KEY_CHAR));
+            start + 1 + run.unwrap_or(rest.len())
+        }
+        _ => start,
+    }
+}
+
+/// One in each byte lane of a `u64`.
+const LANES: u64 = 0x0101_0101_0101_0101;
+/// The high bit of each byte lane.
+const HIGH_BITS: u64 = 0x8080_8080_8080_8080;
+
+/// The lanes (their high bits) of eight bytes that are not value characters: the value
+/// grammar's `chr = %x20 / nblk-chr`, `nblk-chr = %x21-2B / %x2D-3C / %x3E-7E`, that is
+/// printable ASCII but `,` and `=`.
+///
+/// Per-lane arithmetic on the low 7 bits cannot carry into the next lane (at most
+/// `0x7f + 0x7f`): adding `0x80 - c` sets a lane's high bit exactly when it is at least `c`,
+/// adding `0x7f` exactly when it is not zero. Bytes with their own high bit set are invalid.
+fn non_value_lanes(word: u64) -> u64 {
+    let low7 = word & !HIGH_BITS;
+    let at_least = |c: u64| low7.wrapping_add((0x80 - c) * LANES);
+    let equals = |c: u64| !(low7 ^ (c * LANES)).wrapping_add(0x7f * LANES);
+    (word | !at_least(0x20) | at_least(0x7f) | equals(0x2c) | equals(0x3d)) & HIGH_BITS
+}
+
+/// The end of the run of value characters from `start`, eight bytes at a time.
+fn value_run_end(bytes: &[u8], start: usize) -> usize {
+    let mut pos = start;
+    while let Some(chunk) = bytes.get(pos..pos + 8) {
+        let mut word = [0; 8];
+        word.copy_from_slice(chunk);
+        let invalid = non_value_lanes(u64::from_le_bytes(word));
+        if invalid != 0 {
+            return pos + (invalid.trailing_zeros() / 8) as usize;
+        }
+        pos += 8;
+    }
+    while pos < bytes.len() && non_value_lanes(u64::from(bytes[pos]) | PADDING) == 0 {
+        pos += 1;
+    }
+    pos
+}
+
+/// Seven value characters above the low byte, to test one byte with [`non_value_lanes`].
+const PADDING: u64 = 0x6161_6161_6161_6100;
+
+/// The length rules of a value whose characters are valid: 1 to 256, not ending in a space.
+fn value_fits(value: &[u8]) -> bool {
+    !value.is_empty() && value.len() <= MAX_VALUE_LEN && value[value.len() - 1] != b' '
+}
+
+/// Whether `key` is a valid Level 2 key.
+pub(crate) fn is_key(key: &str) -> bool {
+    let bytes = key.as_bytes();
+    !bytes.is_empty() && bytes.len() <= MAX_KEY_LEN && key_end(bytes, 0) == bytes.len()
+}
+
+/// Whether `value` is a valid value.
+pub(crate) fn is_value(value: &str) -> bool {
+    let bytes = value.as_bytes();
+    value_run_end(bytes, 0) == bytes.len() && value_fits(bytes)
+}
+
+/// Key equality for duplicate checks, which compare every pair of members: distinct keys of
+/// equal length (`vendor1`, `vendor2`) mostly differ in their last byte, so compare that
+/// before the whole keys.
+fn same_key(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.last() == b.last() && a == b
 }
 
 /// Where one member sits in the encoded header: `header[start..key_end]` is the key,
@@ -76,12 +138,6 @@ struct Member {
     start: u16,
     key_end: u16,
     end: u16,
-}
-
-impl Member {
-    fn len(self) -> usize {
-        usize::from(self.end - self.start)
-    }
 }
 
 /// A W3C `tracestate`: an ordered list of at most 32 `key=value` members, left-most newest.
@@ -97,6 +153,14 @@ impl Member {
 ///   discard the entire header").
 /// - A key that appears twice keeps its left-most occurrence and the rest of the list stays
 ///   intact ("vendors MAY also discard duplicate keys").
+///
+/// # The name
+///
+/// `TraceState`, where its sibling is [`Traceparent`](crate::Traceparent) and not
+/// `TraceParent`: this is the name OpenTelemetry gives the same list
+/// (`opentelemetry::trace::TraceState`, and "`TraceState`" in its specification), so code that
+/// moves members between the two reads alike. `Traceparent` has no OpenTelemetry counterpart
+/// and takes its header's name, one word, as the W3C specification writes it.
 ///
 /// # Examples
 ///
@@ -118,9 +182,27 @@ pub struct TraceState {
     header: String,
     members: [Member; MAX_MEMBERS],
     len: u8,
+    /// The [`key_digest`] bits of the keys: a key whose bit is clear is absent without a
+    /// comparison. Bits of deleted keys stay set, which costs a comparison, never a result.
+    digests: u64,
 }
 
 impl TraceState {
+    /// Most list members a tracestate may hold ("There can be a maximum of 32 list-members").
+    pub const MAX_MEMBERS: usize = MAX_MEMBERS;
+
+    /// Longest key, in characters (`(lcalpha / DIGIT) 0*255(keychar)`).
+    pub const MAX_KEY_LEN: usize = MAX_KEY_LEN;
+
+    /// Longest value, in characters (`0*255(chr) nblk-chr`).
+    pub const MAX_VALUE_LEN: usize = MAX_VALUE_LEN;
+
+    /// The header length the specification asks every vendor to propagate at least ("Vendors
+    /// SHOULD propagate at least 512 characters of a combined header"): the limit the
+    /// propagator cuts its outgoing header to by default, by the rules of
+    /// [`truncate`](Self::truncate).
+    pub const DEFAULT_MAX_HEADER_LEN: usize = DEFAULT_MAX_HEADER_LEN;
+
     /// An empty tracestate. It encodes to the empty string: check
     /// [`is_empty`](Self::is_empty) and send no header at all.
     ///
@@ -231,29 +313,33 @@ impl TraceState {
     where
         I: IntoIterator<Item = &'a str>,
     {
-        let mut state = Self::new();
-        let mut seen = 0;
+        let mut members = Members::new();
         for field in fields {
-            state.parse_field(field, &mut seen)?;
+            members.read(field)?;
         }
-        Ok(state)
+        Ok(Self::from_members(&members))
     }
 
-    /// Appends the members of one field; `seen` counts members across fields, duplicates
-    /// included, so that the 32-member limit applies to the header as received.
-    fn parse_field(&mut self, field: &str, seen: &mut usize) -> Result<(), ParseError> {
-        // The encoded form is never longer than the input, nor than 32 full members.
-        self.header.reserve(
-            field
-                .len()
-                .min(MAX_MEMBERS * (MAX_KEY_LEN + 1 + MAX_VALUE_LEN + 1)),
-        );
-        scan_field(field, seen, |member, key_len| {
-            self.push_member_unless_duplicate(member, key_len);
-        })
+    /// The tracestate of `members`, its buffer the exact size of the header: one allocation.
+    pub(crate) fn from_members(members: &Members<'_>) -> Self {
+        let members = members.as_slice();
+        let commas = members.len().saturating_sub(1);
+        let len = members
+            .iter()
+            .map(|(k, v)| k.len() + 1 + v.len())
+            .sum::<usize>()
+            + commas;
+        let mut state = Self::new();
+        state.header.reserve_exact(len);
+        for &(key, value) in members {
+            state.push(key, value, key_digest(key));
+        }
+        state
     }
 
-    /// An empty tracestate whose buffer holds `capacity` bytes before it grows.
+    /// An empty tracestate whose buffer holds `capacity` bytes before it grows: for
+    /// adapters that build a header from another list with
+    /// [`push_if_valid`](Self::push_if_valid).
     #[cfg(feature = "opentelemetry")]
     pub(crate) fn with_capacity(capacity: usize) -> Self {
         Self {
@@ -266,56 +352,59 @@ impl TraceState {
     /// returns whether it was added. For adapters that build a header from another list.
     #[cfg(feature = "opentelemetry")]
     pub(crate) fn push_if_valid(&mut self, key: &str, value: &str) -> bool {
-        let addable = usize::from(self.len) < MAX_MEMBERS
-            && validate_key(key).is_ok()
-            && validate_value(value).is_ok()
-            && self.position(key).is_none();
-        if addable {
-            self.push(&[key, "=", value], key.len());
-        }
-        addable
+        usize::from(self.len) < MAX_MEMBERS
+            && is_key(key)
+            && is_value(value)
+            && self.push_unless_duplicate(key, value)
     }
 
-    /// Appends a validated member on the right, unless its key is already present.
-    fn push_unless_duplicate(&mut self, key: &str, value: &str) {
-        if self.position(key).is_none() {
-            self.push(&[key, "=", value], key.len());
+    /// Appends a validated member on the right, unless its key is already present; returns
+    /// whether it was added. There is room.
+    fn push_unless_duplicate(&mut self, key: &str, value: &str) -> bool {
+        let digest = key_digest(key);
+        let new = self.position_with(key, digest).is_none();
+        if new {
+            self.push(key, value, digest);
         }
+        new
     }
 
-    /// As [`push_unless_duplicate`](Self::push_unless_duplicate) for a `key=value` span
-    /// copied whole from the input: one copy per member.
-    fn push_member_unless_duplicate(&mut self, member: &str, key_len: usize) {
-        if self.position(&member[..key_len]).is_none() {
-            self.push(&[member], key_len);
-        }
-    }
-
-    fn push(&mut self, member_parts: &[&str], key_len: usize) {
+    /// Appends a validated member on the right; there is room, its key is new and its
+    /// [`key_digest`] is `digest`.
+    fn push(&mut self, key: &str, value: &str, digest: u64) {
         if !self.header.is_empty() {
             self.header.push(',');
         }
         let start = self.header.len();
-        for part in member_parts {
-            self.header.push_str(part);
-        }
+        self.header.push_str(key);
+        self.header.push('=');
+        self.header.push_str(value);
         self.members[usize::from(self.len)] = Member {
             start: start as u16,
-            key_end: (start + key_len) as u16,
+            key_end: (start + key.len()) as u16,
             end: self.header.len() as u16,
         };
         self.len += 1;
+        self.digests |= digest;
     }
 
     fn position(&self, key: &str) -> Option<usize> {
-        let header = self.header.as_bytes();
-        self.members().iter().position(|member| {
-            let (start, end) = (usize::from(member.start), usize::from(member.key_end));
-            same_key(&header[start..end], key.as_bytes())
-        })
+        self.position_with(key, key_digest(key))
     }
 
-    fn members(&self) -> &[Member] {
+    fn position_with(&self, key: &str, digest: u64) -> Option<usize> {
+        if self.digests & digest == 0 {
+            return None;
+        }
+        let header = self.header.as_bytes();
+        let keys = self
+            .positions()
+            .iter()
+            .map(|m| &header[usize::from(m.start)..usize::from(m.key_end)]);
+        find_key(keys, key)
+    }
+
+    fn positions(&self) -> &[Member] {
         &self.members[..usize::from(self.len)]
     }
 
@@ -392,6 +481,7 @@ impl TraceState {
             end: (key.len() + 1 + value.len()) as u16,
         };
         self.len += 1;
+        self.digests |= key_digest(key);
         Ok(())
     }
 
@@ -482,7 +572,7 @@ impl TraceState {
     pub fn iter(&self) -> TraceStateIter<'_> {
         TraceStateIter {
             state: self,
-            members: self.members().iter(),
+            members: self.positions().iter(),
         }
     }
 
@@ -522,7 +612,7 @@ impl TraceState {
     /// when nothing needs to go.
     ///
     /// The specification asks to propagate at least 512 characters
-    /// ([`DEFAULT_MAX_HEADER_LEN`]); a smaller limit should be documented by whoever sets it.
+    /// ([`DEFAULT_MAX_HEADER_LEN`](Self::DEFAULT_MAX_HEADER_LEN)); a smaller limit should be documented by whoever sets it.
     ///
     /// # Examples
     ///
@@ -541,7 +631,7 @@ impl TraceState {
             return Cow::Borrowed(&self.header);
         }
         let mut out = String::with_capacity(max_len.min(self.header.len()));
-        for (index, member) in self.members().iter().enumerate() {
+        for (index, member) in self.positions().iter().enumerate() {
             if keep & (1 << index) != 0 {
                 if !out.is_empty() {
                     out.push(',');
@@ -564,6 +654,9 @@ impl TraceState {
     /// # Ok::<(), tctx::ParseError>(())
     /// ```
     pub fn truncate(&mut self, max_len: usize) {
+        if self.header.len() <= max_len {
+            return;
+        }
         let keep = self.members_to_keep(max_len);
         for index in (0..self.len()).rev() {
             if keep & (1 << index) == 0 {
@@ -577,18 +670,23 @@ impl TraceState {
         ((1u64 << self.len) - 1) as u32
     }
 
-    /// A bit set (bit i = member i) of the members that survive truncation to `max_len`.
+    /// A bit set (bit i = member i) of the members that survive truncation to `max_len`:
+    /// the rules of "tracestate Limits", in one place.
     fn members_to_keep(&self, max_len: usize) -> u32 {
         let mut keep = self.all_members();
         let mut header_len = self.header.len();
+        if header_len <= max_len {
+            return keep;
+        }
         let mut remaining = self.len();
+        let member_len = |m: &Member| usize::from(m.end - m.start);
         let large_first = self
-            .members()
+            .positions()
             .iter()
             .enumerate()
             .rev()
-            .filter(|(_, m)| m.len() > LARGE_MEMBER_LEN);
-        let then_from_right = self.members().iter().enumerate().rev();
+            .filter(|(_, m)| member_len(m) > LARGE_MEMBER_LEN);
+        let then_from_right = self.positions().iter().enumerate().rev();
         for (index, member) in large_first.chain(then_from_right) {
             if header_len <= max_len {
                 break;
@@ -599,7 +697,7 @@ impl TraceState {
             keep &= !(1 << index);
             remaining -= 1;
             // A member takes its length plus one comma, unless it was the only one left.
-            header_len -= member.len() + usize::from(remaining > 0);
+            header_len -= member_len(member) + usize::from(remaining > 0);
         }
         keep
     }
@@ -607,126 +705,150 @@ impl TraceState {
 
 /// Checks a key against the Level 2 grammar.
 fn validate_key(key: &str) -> Result<(), ParseError> {
-    let bytes = key.as_bytes();
-    let valid = !bytes.is_empty()
-        && bytes.len() <= MAX_KEY_LEN
-        && has_class(bytes[0], KEY_FIRST)
-        && bytes[1..].iter().all(|&b| has_class(b, KEY_CHAR));
-    if valid {
+    if is_key(key) {
         Ok(())
     } else {
         Err(ParseError::unlocated(ParseErrorKind::Key))
     }
 }
 
-/// Key equality for duplicate checks, which compare every pair of members: distinct keys of
-/// equal length (`vendor1`, `vendor2`) mostly differ in their last byte, so compare that
-/// before the whole keys.
-pub(crate) fn same_key(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.last() == b.last() && a == b
-}
-
-/// Whether `value` is a valid tracestate value: for adapters that copy values from elsewhere.
-#[cfg(feature = "opentelemetry")]
-pub(crate) fn is_valid_value(value: &str) -> bool {
-    validate_value(value).is_ok()
-}
-
-/// Checks a value against the grammar: printable, no `,` or `=`, no trailing space.
+/// Checks a value against the grammar.
 fn validate_value(value: &str) -> Result<(), ParseError> {
-    let bytes = value.as_bytes();
-    let valid = !bytes.is_empty()
-        && bytes.len() <= MAX_VALUE_LEN
-        && bytes.iter().all(|&b| has_class(b, VALUE_CHAR))
-        && bytes[bytes.len() - 1] != b' ';
-    if valid {
+    if is_value(value) {
         Ok(())
     } else {
         Err(ParseError::unlocated(ParseErrorKind::Value))
     }
 }
 
-/// Validates the members of one tracestate field and hands each valid member to
-/// `on_member` as `key=value` with the length of its key, duplicates included; `seen` counts
-/// members across fields so that the 32-member limit applies to the header as received.
-///
-/// The one place the list grammar is read: [`TraceState::parse_all`] copies what it is given,
-/// adapters that only need to look at the members borrow them and allocate nothing. On an
-/// error, members already handed over must be discarded with the rest of the header.
-pub(crate) fn scan_field<'a>(
-    field: &'a str,
-    seen: &mut usize,
-    mut on_member: impl FnMut(&'a str, usize),
-) -> Result<(), ParseError> {
-    let bytes = field.as_bytes();
-    let fail = |kind, at| Err(ParseError::new(kind, at));
-    let mut pos = 0;
-    loop {
-        while pos < bytes.len() && is_ows(bytes[pos]) {
-            pos += 1;
-        }
-        if pos == bytes.len() {
-            return Ok(());
-        }
-        if bytes[pos] == b',' {
-            pos += 1; // an empty or whitespace-only member
-            continue;
-        }
-        *seen += 1;
-        if *seen > MAX_MEMBERS {
-            return fail(ParseErrorKind::TooManyMembers, pos);
-        }
+/// The index of `key` among `keys`, compared byte for byte: how repeated keys are found,
+/// wherever a list is read or built.
+fn find_key<'k>(mut keys: impl Iterator<Item = &'k [u8]>, key: &str) -> Option<usize> {
+    keys.position(|k| same_key(k, key.as_bytes()))
+}
 
-        let key_start = pos;
-        if !has_class(bytes[pos], KEY_FIRST) {
-            return fail(ParseErrorKind::Key, pos);
-        }
-        pos += 1;
-        while pos < bytes.len() && has_class(bytes[pos], KEY_CHAR) {
-            pos += 1;
-        }
-        let key_end = pos;
-        if pos == bytes.len() || bytes[pos] != b'=' {
-            // Either the member has no '=' at all, or the key holds a character it may not.
-            let rest = &bytes[pos..];
-            let member_end = rest.iter().position(|&b| b == b',').unwrap_or(rest.len());
-            return if rest[..member_end].contains(&b'=') {
-                fail(ParseErrorKind::Key, pos)
-            } else {
-                fail(ParseErrorKind::Member, key_start)
-            };
-        }
-        if key_end - key_start > MAX_KEY_LEN {
-            return fail(ParseErrorKind::Key, key_start);
-        }
+/// The members of a received tracestate, borrowed from its fields: at most 32, each valid,
+/// each key once (the left-most wins). [`read`](Self::read) is the one reader of the list
+/// grammar, for [`TraceState::parse`] and the OpenTelemetry propagator alike; it lives on the
+/// stack and allocates nothing. [`TraceState`] is the one builder of headers.
+pub(crate) struct Members<'a> {
+    list: [(&'a str, &'a str); MAX_MEMBERS],
+    len: usize,
+    /// Members read so far, repeated keys included: the 32-member limit counts the header as
+    /// received.
+    read: usize,
+    /// One bit per key digest (see [`key_digest`]): a key whose bit is clear is new without
+    /// a comparison, which keeps a list without repeats linear.
+    digests: u64,
+}
 
-        pos += 1; // '='
-        let value_start = pos;
-        while pos < bytes.len() && has_class(bytes[pos], VALUE_CHAR) {
-            pos += 1;
+impl<'a> Members<'a> {
+    pub(crate) const fn new() -> Self {
+        Self {
+            list: [("", ""); MAX_MEMBERS],
+            len: 0,
+            read: 0,
+            digests: 0,
         }
-        // Trailing spaces are optional whitespace, not part of the value.
-        let mut value_end = pos;
-        while value_end > value_start && bytes[value_end - 1] == b' ' {
-            value_end -= 1;
-        }
-        if value_end == value_start || value_end - value_start > MAX_VALUE_LEN {
-            return fail(ParseErrorKind::Value, value_start);
-        }
-        // The value may only be followed by optional whitespace, then a comma or the end.
-        let value_run_end = pos;
-        while pos < bytes.len() && is_ows(bytes[pos]) {
-            pos += 1;
-        }
-        if pos < bytes.len() {
-            if bytes[pos] != b',' {
-                return fail(ParseErrorKind::Value, value_run_end);
-            }
-            pos += 1;
-        }
-        // Slicing at these offsets is sound: every byte checked above is ASCII.
-        on_member(&field[key_start..value_end], key_end - key_start);
     }
+
+    pub(crate) fn as_slice(&self) -> &[(&'a str, &'a str)] {
+        &self.list[..self.len]
+    }
+
+    /// Appends a member on the right unless its key is already present; the reader has
+    /// checked that there is room.
+    fn push_new(&mut self, key: &'a str, value: &'a str) {
+        let bit = key_digest(key);
+        let seen = self.digests & bit != 0
+            && find_key(self.as_slice().iter().map(|(k, _)| k.as_bytes()), key).is_some();
+        if !seen {
+            self.list[self.len] = (key, value);
+            self.len += 1;
+            self.digests |= bit;
+        }
+    }
+
+    /// Reads one field of a `tracestate` header and appends its members. Members are
+    /// separated by commas, with optional whitespace around them; empty members are allowed.
+    /// On an error the whole header is invalid, members already appended included.
+    pub(crate) fn read(&mut self, field: &'a str) -> Result<(), ParseError> {
+        let bytes = field.as_bytes();
+        let fail = |kind, at| Err(ParseError::new(kind, at));
+        let mut pos = 0;
+        loop {
+            while pos < bytes.len() && is_ows(bytes[pos]) {
+                pos += 1;
+            }
+            if pos == bytes.len() {
+                return Ok(());
+            }
+            if bytes[pos] == b',' {
+                pos += 1; // an empty or whitespace-only member
+                continue;
+            }
+            self.read += 1;
+            if self.read > MAX_MEMBERS {
+                return fail(ParseErrorKind::TooManyMembers, pos);
+            }
+
+            let key_start = pos;
+            pos = key_end(bytes, pos);
+            if pos == key_start {
+                return fail(ParseErrorKind::Key, pos);
+            }
+            if pos == bytes.len() || bytes[pos] != b'=' {
+                // Either the member has no '=' at all, or the key holds a character it may not.
+                let rest = &bytes[pos..];
+                let member_end = rest.iter().position(|&b| b == b',').unwrap_or(rest.len());
+                return if rest[..member_end].contains(&b'=') {
+                    fail(ParseErrorKind::Key, pos)
+                } else {
+                    fail(ParseErrorKind::Member, key_start)
+                };
+            }
+            if pos - key_start > MAX_KEY_LEN {
+                return fail(ParseErrorKind::Key, key_start);
+            }
+            let key = &field[key_start..pos];
+
+            pos += 1; // '='
+            let value_start = pos;
+            pos = value_run_end(bytes, pos);
+            // Trailing spaces are optional whitespace, not part of the value.
+            let mut value_end = pos;
+            while value_end > value_start && bytes[value_end - 1] == b' ' {
+                value_end -= 1;
+            }
+            if !value_fits(&bytes[value_start..value_end]) {
+                return fail(ParseErrorKind::Value, value_start);
+            }
+            // The value may only be followed by optional whitespace, then a comma or the end.
+            let value_run_end = pos;
+            while pos < bytes.len() && is_ows(bytes[pos]) {
+                pos += 1;
+            }
+            if pos < bytes.len() {
+                if bytes[pos] != b',' {
+                    return fail(ParseErrorKind::Value, value_run_end);
+                }
+                pos += 1;
+            }
+            // Slicing at these offsets is sound: every byte checked above is ASCII.
+            self.push_new(key, &field[value_start..value_end]);
+        }
+    }
+}
+
+/// One of 64 bits for `key`, from its length and last two bytes (where keys such as
+/// `vendor1` .. `vendor31` differ).
+fn key_digest(key: &str) -> u64 {
+    let digest = match *key.as_bytes() {
+        [] => 0,
+        [last] => u32::from(last),
+        [.., before, last] => u32::from(last) + 10 * u32::from(before),
+    };
+    1 << ((key.len() as u32).wrapping_mul(7).wrapping_add(digest) % 64)
 }
 
 /// Iterator over the `(key, value)` members of a [`TraceState`], left-most first.
@@ -809,5 +931,24 @@ impl FromStr for TraceState {
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Self::parse(s)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::value_run_end;
+
+    #[test]
+    fn the_value_class_is_printable_ascii_but_comma_and_equals_in_every_lane() {
+        let is_value_char = |b: u8| (0x20..=0x7e).contains(&b) && b != b',' && b != b'=';
+        for byte in 0..=255u8 {
+            for at in 0..11 {
+                let mut bytes = [b'x'; 11];
+                bytes[at] = byte;
+                let expected = if is_value_char(byte) { 11 } else { at };
+                assert_eq!(value_run_end(&bytes, 0), expected, "{byte:#04x} at {at}");
+                assert_eq!(value_run_end(&bytes[at..], 0), expected - at, "{byte:#04x}");
+            }
+        }
     }
 }

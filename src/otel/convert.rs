@@ -23,7 +23,7 @@ use opentelemetry::trace::{
 use opentelemetry::Context;
 
 use crate::codec::traceparent::{FLAG_RANDOM, FLAG_SAMPLED};
-use crate::otel::propagator::trace_id_is_random;
+use crate::otel::randomness::{random_trace_ids, trace_id_is_random};
 use crate::{ParseError, SpanId, TraceId, TraceState, Traceparent};
 
 /// Why a value could not be converted between tctx's and OpenTelemetry's types.
@@ -92,7 +92,7 @@ impl std::error::Error for ConversionError {
 /// # Examples
 ///
 /// ```
-/// let id = tctx::TraceId::parse_hex("4bf92f3577b34da6a3ce929d0e0e4736")?;
+/// let id = tctx::TraceId::parse("4bf92f3577b34da6a3ce929d0e0e4736")?;
 /// let otel = opentelemetry::trace::TraceId::from(id);
 /// assert_eq!(otel.to_string(), "4bf92f3577b34da6a3ce929d0e0e4736");
 /// # Ok::<(), tctx::ParseError>(())
@@ -129,7 +129,7 @@ impl TryFrom<OtelTraceId> for TraceId {
 /// # Examples
 ///
 /// ```
-/// let id = tctx::SpanId::parse_hex("00f067aa0ba902b7")?;
+/// let id = tctx::SpanId::parse("00f067aa0ba902b7")?;
 /// assert_eq!(opentelemetry::trace::SpanId::from(id).to_string(), "00f067aa0ba902b7");
 /// # Ok::<(), tctx::ParseError>(())
 /// ```
@@ -231,7 +231,8 @@ impl TryFrom<&SpanContext> for Traceparent {
 
     fn try_from(span_context: &SpanContext) -> Result<Self, Self::Error> {
         traceparent_of(span_context, || {
-            span_context.trace_flags().to_u8() & FLAG_RANDOM != 0 || !span_context.is_remote()
+            span_context.trace_flags().to_u8() & FLAG_RANDOM != 0
+                || (random_trace_ids() && !span_context.is_remote())
         })
     }
 }
@@ -259,8 +260,9 @@ impl TryFrom<SpanContext> for Traceparent {
 /// injects for the context's span: the same trace-id, span-id and flags, with the random flag
 /// of a Level 1 caller kept exactly (the propagator's extract left it in the context).
 ///
-/// Fails as `TryFrom<&SpanContext>` when the context has no valid span. For a propagator
-/// built with `random_trace_ids(false)`, inject with that propagator instead.
+/// Fails as `TryFrom<&SpanContext>` when the context has no valid span. Follows
+/// [`TraceContextPropagator::set_random_trace_ids`](crate::TraceContextPropagator::set_random_trace_ids)
+/// as the propagator does.
 ///
 /// # Examples
 ///
@@ -284,7 +286,9 @@ impl TryFrom<&Context> for Traceparent {
     fn try_from(cx: &Context) -> Result<Self, Self::Error> {
         let span = cx.span();
         let span_context = span.span_context();
-        traceparent_of(span_context, || trace_id_is_random(cx, span_context, true))
+        traceparent_of(span_context, || {
+            trace_id_is_random(cx, span_context, random_trace_ids())
+        })
     }
 }
 

@@ -8,3 +8,4 @@
 
 pub(crate) mod convert;
 pub(crate) mod propagator;
+pub(crate) mod randomness;

@@ -14,10 +14,8 @@ use opentelemetry::trace::{
 };
 use opentelemetry::Context;
 
-use crate::codec::traceparent::{FLAG_RANDOM, FLAG_SAMPLED};
-use crate::codec::tracestate::{
-    is_valid_value, same_key, scan_field, DEFAULT_MAX_HEADER_LEN, MAX_MEMBERS,
-};
+use crate::codec::tracestate::Members;
+use crate::otel::randomness::{self, is_random, Received};
 use crate::{SpanId, TraceId, TraceState, Traceparent};
 
 const TRACEPARENT: &str = "traceparent";
@@ -48,6 +46,12 @@ fn fields() -> &'static [String; 2] {
 /// - Several `tracestate` values are combined in order. An invalid `tracestate` is dropped
 ///   whole; the `traceparent` still counts.
 ///
+/// tctx sees the values the carrier hands it, and no more. opentelemetry-http's
+/// `HeaderExtractor` leaves out values that are not visible ASCII, so a request with two
+/// `traceparent` fields, one of them not ASCII, reaches tctx as one valid field and is
+/// extracted; the same fields read as two would be rejected. That is the carrier's choice;
+/// `tests/propagator.rs` pins what tctx does with it.
+///
 /// # Inject
 ///
 /// Writes `traceparent` (version `00`) from the context's span context, and `tracestate`
@@ -62,12 +66,28 @@ fn fields() -> &'static [String; 2] {
 /// them to zero when a sampler drops a span, and gives root spans no random bit. tctx makes
 /// the wire right anyway:
 /// - A trace continued from upstream keeps exactly the upstream random bit on every outgoing
-///   `traceparent` with that trace-id: when the bit could be lost, extract stores a small
-///   marker in the context, which `Context::with_span` carries to child contexts.
+///   `traceparent` with that trace-id, as long as the `Context` that extract returned (not
+///   just its span context) is the parent of the spans started for it: when the bit could be
+///   lost, extract stores a small entry in that context, which `Context::with_span` carries
+///   to child contexts.
 /// - A trace started in this process carries the random bit, because the SDK's default
 ///   `RandomIdGenerator` draws every byte of the trace-id at random. Users of an id generator
 ///   that does not should turn this off with
-///   [`random_trace_ids(false)`](TraceContextPropagatorBuilder::random_trace_ids).
+///   [`TraceContextPropagator::set_random_trace_ids(false)`](Self::set_random_trace_ids),
+///   which the samplers read too.
+///
+/// The condition matters for a Level 1 caller (`-00` or `-01`): a middleware that rebuilds
+/// the context from the bare span context
+/// (`Context::new().with_remote_span_context(span_context)`) drops the entry, and a span
+/// started under it looks to tctx exactly like one of a trace started here (not remote, no
+/// random flag, no entry), so its outgoing `traceparent` gets the random bit: `-01` in, `-03`
+/// out (and for a dropped span `-00` in, `-02` out). No design fails safe there without
+/// taking the bit from the traces started here too: the SDK gives both spans the same span
+/// context (local, the parent's flags or none, no entry), and the one field a child inherits
+/// that could tell them apart, the tracestate, is sent and exported. Keep the extracted
+/// context (or a context derived from it) as the parent; where a middleware cannot, call
+/// `set_random_trace_ids(false)`, which fails safe. `tests/propagator.rs` and
+/// `tests/random_trace_ids.rs` pin both behaviours.
 ///
 /// A trace-id that another propagator extracted (B3, Jaeger) and that this process then
 /// continues is treated like one started here.
@@ -123,7 +143,6 @@ fn fields() -> &'static [String; 2] {
 /// ```
 #[derive(Clone, Debug)]
 pub struct TraceContextPropagator {
-    random_trace_ids: bool,
     max_tracestate_len: usize,
 }
 
@@ -133,7 +152,6 @@ pub struct TraceContextPropagator {
 ///
 /// ```
 /// let propagator = tctx::TraceContextPropagator::builder()
-///     .random_trace_ids(false)
 ///     .max_tracestate_len(1024)
 ///     .build();
 /// # let _ = propagator;
@@ -143,21 +161,8 @@ pub struct TraceContextPropagatorBuilder {
     propagator: TraceContextPropagator,
 }
 
-/// What extract learned that the span context cannot carry: the upstream random bit (which
-/// the SDK resets on dropped spans) and tracestate members OpenTelemetry could not hold.
-#[derive(Debug)]
-struct Upstream {
-    trace_id: OtelTraceId,
-    random: bool,
-    /// The whole received list, set only when some member is missing from the span context.
-    /// Boxed: the marker is cloned into an `Arc` on every extract that needs it, and most
-    /// have no tracestate to keep.
-    tracestate: Option<Box<TraceState>>,
-}
-
 impl TraceContextPropagator {
-    /// A propagator with the defaults: trace-ids started here are random (the SDK's default
-    /// id generator), `tracestate` is cut at 512 characters.
+    /// A propagator with the defaults: `tracestate` is cut at 512 characters.
     ///
     /// # Examples
     ///
@@ -167,8 +172,7 @@ impl TraceContextPropagator {
     #[must_use]
     pub fn new() -> Self {
         Self {
-            random_trace_ids: true,
-            max_tracestate_len: DEFAULT_MAX_HEADER_LEN,
+            max_tracestate_len: TraceState::DEFAULT_MAX_HEADER_LEN,
         }
     }
 
@@ -187,6 +191,39 @@ impl TraceContextPropagator {
         }
     }
 
+    /// Declares whether trace-ids started in this process are random in their right-most 7
+    /// bytes, so that their outgoing `traceparent` carries the random flag and the samplers
+    /// of `tctx::sampler` compare them with their threshold. Default
+    /// `true`, right for the SDK's default `RandomIdGenerator`; call it with `false` at start-up
+    /// for an id generator that is not.
+    ///
+    /// One setting for the whole process, read by every propagator and sampler of this crate:
+    /// it describes the id generator, which they must agree on.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// tctx::TraceContextPropagator::set_random_trace_ids(false);
+    /// assert!(!tctx::TraceContextPropagator::random_trace_ids());
+    /// # tctx::TraceContextPropagator::set_random_trace_ids(true);
+    /// ```
+    pub fn set_random_trace_ids(random: bool) {
+        randomness::set_random_trace_ids(random);
+    }
+
+    /// The setting of [`set_random_trace_ids`](Self::set_random_trace_ids): `true` unless it
+    /// was turned off.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert!(tctx::TraceContextPropagator::random_trace_ids());
+    /// ```
+    #[must_use]
+    pub fn random_trace_ids() -> bool {
+        randomness::random_trace_ids()
+    }
+
     /// Parses the single `traceparent` the carrier holds, if it holds exactly one.
     fn extract_traceparent(extractor: &dyn Extractor) -> Option<Traceparent> {
         let values = extractor.get_all(TRACEPARENT)?;
@@ -197,18 +234,17 @@ impl TraceContextPropagator {
         }
     }
 
-    /// The traceparent to send for `span_context`, or `None` if it is invalid; `upstream` is
-    /// the marker extract left for its trace, if any.
+    /// The traceparent to send for `span_context`, or `None` if it is invalid; `received` is
+    /// the entry extract left for its trace, if any.
     fn outgoing_traceparent(
-        &self,
         span_context: &SpanContext,
-        upstream: Option<&Upstream>,
+        received: Option<&Received>,
     ) -> Option<Traceparent> {
         let trace_id = TraceId::from_bytes(span_context.trace_id().to_bytes())?;
         let span_id = SpanId::from_bytes(span_context.span_id().to_bytes())?;
-        let mut flags = span_context.trace_flags().to_u8() & FLAG_SAMPLED;
-        if is_random(span_context, upstream, self.random_trace_ids) {
-            flags |= FLAG_RANDOM;
+        let mut flags = span_context.trace_flags().to_u8() & Traceparent::FLAG_SAMPLED;
+        if is_random(span_context, received, randomness::random_trace_ids()) {
+            flags |= Traceparent::FLAG_RANDOM;
         }
         Some(Traceparent::new(trace_id, span_id, flags))
     }
@@ -239,8 +275,8 @@ impl TraceContextPropagator {
     pub fn server_timing(&self, cx: &Context) -> Option<String> {
         let span = cx.span();
         let span_context = span.span_context();
-        let traceparent = self.outgoing_traceparent(span_context, upstream_of(cx, span_context))?;
-        let mut buf = [0u8; crate::SERVER_TIMING_METRIC_LEN];
+        let traceparent = Self::outgoing_traceparent(span_context, Received::of(cx, span_context))?;
+        let mut buf = [0u8; Traceparent::SERVER_TIMING_LEN];
         Some(traceparent.encode_server_timing(&mut buf).to_owned())
     }
 
@@ -265,107 +301,56 @@ impl TraceContextPropagator {
     #[must_use]
     pub fn extract_server_timing(&self, extractor: &dyn Extractor) -> Option<SpanContext> {
         let fields = extractor.get_all(SERVER_TIMING)?;
-        let traceparent = fields
-            .iter()
-            .find_map(|field| Traceparent::parse_server_timing(field).ok())?;
+        let traceparent = Traceparent::parse_server_timing_all(fields).ok()?;
         Some(remote_span_context(&traceparent, OtelTraceState::NONE))
     }
 
-    /// The outgoing `tracestate`, or `None` when it would be empty. One allocation: the
-    /// returned `String` is the buffer the members were written into.
+    /// The outgoing `tracestate`, or `None` when it would be empty: the members of
+    /// `current` that are valid Level 2 members, merged with `received` when some of its
+    /// members never reached OpenTelemetry, cut to the configured length. One allocation:
+    /// the returned `String` is the buffer the members were written into.
     fn tracestate_header(
         &self,
         current: &OtelTraceState,
-        upstream: Option<&TraceState>,
+        received: Option<&TraceState>,
     ) -> Option<String> {
-        let state = match upstream {
-            None if current.into_iter().len() == 0 => return None,
-            None => {
-                let header = otel_header(current);
-                if header.len() <= self.max_tracestate_len {
-                    return (!header.is_empty()).then_some(header);
-                }
-                // Rare: too long to send whole. Members were checked as they were written.
-                TraceState::parse(&header).unwrap_or_default()
-            }
-            Some(received) => merge(current, received),
-        };
-        if state.is_empty() {
+        let current_len: usize = current
+            .into_iter()
+            .map(|(k, v)| k.len() + v.len() + 2)
+            .sum();
+        let received_len = received.map_or(0, |received| received.as_str().len() + 1);
+        if current_len + received_len == 0 {
             return None;
         }
-        let mut state = state;
-        if state.as_str().len() > self.max_tracestate_len {
-            state.truncate(self.max_tracestate_len);
+        // `TraceState` is the builder: it leaves out invalid members (OpenTelemetry's values
+        // may hold a tab, a trailing space, nothing; it accepts an empty key) and repeated
+        // keys, and stops at 32.
+        let mut outgoing = TraceState::with_capacity(current_len + received_len);
+        match received {
+            None => {
+                for (key, value) in current {
+                    outgoing.push_if_valid(key, value);
+                }
+            }
+            Some(received) => {
+                // Added or changed through OpenTelemetry first, newest left...
+                for (key, value) in current {
+                    if received.get(key) != Some(value) {
+                        outgoing.push_if_valid(key, value);
+                    }
+                }
+                // ...then the received list in its order, without what OpenTelemetry deleted
+                // or changed; the members it never saw stay where they were.
+                for (key, value) in received {
+                    if !otel_accepts_key(key) || current.get(key) == Some(value) {
+                        outgoing.push_if_valid(key, value);
+                    }
+                }
+            }
         }
-        (!state.is_empty()).then(|| state.into_string())
+        outgoing.truncate(self.max_tracestate_len);
+        (!outgoing.is_empty()).then(|| outgoing.into_string())
     }
-}
-
-/// OpenTelemetry's tracestate as a Level 2 header, written straight into the `String` that is
-/// sent: members in order, without those that break the grammar and without repeated keys.
-///
-/// OpenTelemetry checks keys with a grammar narrower than Level 2's, except that it accepts
-/// an empty key; its values may hold what the spec forbids (a tab, a trailing space, nothing).
-fn otel_header(current: &OtelTraceState) -> String {
-    let capacity = current
-        .into_iter()
-        .map(|(k, v)| k.len() + v.len() + 2)
-        .sum();
-    let mut header = String::with_capacity(capacity);
-    let mut seen = SeenKeys::new();
-    for (key, value) in current {
-        if key.is_empty() || !is_valid_value(value) || !seen.insert(key) {
-            continue;
-        }
-        if !header.is_empty() {
-            header.push(',');
-        }
-        header.push_str(key);
-        header.push('=');
-        header.push_str(value);
-    }
-    header
-}
-
-/// Whether the right-most 7 bytes of `span_context`'s trace-id are random, so its outgoing
-/// `traceparent` carries the random flag and samplers may compare them with a threshold.
-///
-/// The one rule for both: what extract learned from upstream wins (the SDK resets the flags of
-/// dropped spans); then the span context's own random flag; then, for a trace that was not
-/// received by this propagator, `random_trace_ids` (the trace started here).
-// The entry point of the samplers and of `Traceparent::try_from(&Context)`; inject looks the
-// marker up itself.
-pub(crate) fn trace_id_is_random(
-    cx: &Context,
-    span_context: &SpanContext,
-    random_trace_ids: bool,
-) -> bool {
-    is_random(
-        span_context,
-        upstream_of(cx, span_context),
-        random_trace_ids,
-    )
-}
-
-/// [`trace_id_is_random`] once the marker has been looked up.
-fn is_random(
-    span_context: &SpanContext,
-    upstream: Option<&Upstream>,
-    random_trace_ids: bool,
-) -> bool {
-    match upstream {
-        Some(upstream) => upstream.random,
-        None => {
-            span_context.trace_flags().to_u8() & FLAG_RANDOM != 0
-                || (random_trace_ids && !span_context.is_remote())
-        }
-    }
-}
-
-/// The marker extract left for the trace of `span_context`, if any.
-fn upstream_of<'a>(cx: &'a Context, span_context: &SpanContext) -> Option<&'a Upstream> {
-    cx.get::<Upstream>()
-        .filter(|upstream| upstream.trace_id == span_context.trace_id())
 }
 
 fn remote_span_context(traceparent: &Traceparent, trace_state: OtelTraceState) -> SpanContext {
@@ -376,30 +361,6 @@ fn remote_span_context(traceparent: &Traceparent, trace_state: OtelTraceState) -
         true,
         trace_state,
     )
-}
-
-/// The outgoing list when some received members never reached OpenTelemetry: members added
-/// or changed through OpenTelemetry first, in its order, then the received list in its order
-/// without the members OpenTelemetry deleted or changed.
-fn merge(current: &OtelTraceState, received: &TraceState) -> TraceState {
-    let unchanged = |key: &str, value: &str| received.get(key) == Some(value);
-    let mut merged = TraceState::with_capacity(received.as_str().len() + 64);
-    for (key, value) in current {
-        if !unchanged(key, value) {
-            merged.push_if_valid(key, value);
-        }
-    }
-    for (key, value) in received {
-        let kept = if otel_accepts_key(key) {
-            current.get(key) == Some(value)
-        } else {
-            true
-        };
-        if kept {
-            merged.push_if_valid(key, value);
-        }
-    }
-    merged
 }
 
 /// Whether `opentelemetry::trace::TraceState` (0.33) accepts `key`, given that it is a valid
@@ -417,96 +378,36 @@ fn otel_accepts_key(key: &str) -> bool {
             .is_none_or(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
 }
 
-/// The received tracestate, borrowed from the carrier: its valid members in order, repeated
-/// keys reduced to the left-most, or nothing if the header is invalid. No allocation.
-fn received_members<'a>(
-    fields: &[&'a str],
-    members: &mut [(&'a str, &'a str); MAX_MEMBERS],
-) -> usize {
-    let mut count = 0;
-    let mut seen = 0;
-    let mut keys = SeenKeys::new();
+/// The received tracestate as OpenTelemetry can hold it, and the whole list when some of its
+/// members could not be held (sized by the members accepted, never by the fields). An
+/// invalid tracestate is discarded whole.
+fn received_tracestate(fields: &[&str]) -> (OtelTraceState, Option<Box<TraceState>>) {
+    let mut members = Members::new();
     for field in fields {
-        let scanned = scan_field(field, &mut seen, |member, key_len| {
-            let (key, value) = (&member[..key_len], &member[key_len + 1..]);
-            // `insert` refuses a 33rd key, so `count` stays in bounds.
-            if keys.insert(key) {
-                members[count] = (key, value);
-                count += 1;
-            }
-        });
-        if scanned.is_err() {
-            return 0; // an invalid tracestate is discarded whole
+        if members.read(field).is_err() {
+            return (OtelTraceState::NONE, None);
         }
     }
-    count
-}
-
-/// The keys of a list being built, to drop repeated ones (the left-most wins) and stop at 32.
-/// One bit per key digest: a key whose bit is clear is new without any comparison, so the
-/// check is linear for the common list without repeats.
-struct SeenKeys<'a> {
-    keys: [&'a str; MAX_MEMBERS],
-    len: usize,
-    digests: u64,
-}
-
-impl<'a> SeenKeys<'a> {
-    fn new() -> Self {
-        Self {
-            keys: [""; MAX_MEMBERS],
-            len: 0,
-            digests: 0,
-        }
-    }
-
-    /// Records `key` (never empty) and says whether it is new and there was room for it.
-    fn insert(&mut self, key: &'a str) -> bool {
-        if self.len == MAX_MEMBERS {
-            return false;
-        }
-        let bit = key_digest(key);
-        let seen = &self.keys[..self.len];
-        if self.digests & bit != 0 && seen.iter().any(|k| same_key(k.as_bytes(), key.as_bytes())) {
-            return false;
-        }
-        self.keys[self.len] = key;
-        self.len += 1;
-        self.digests |= bit;
-        true
-    }
-}
-
-/// One of 64 bits for `key`, from its length and last two bytes (where keys such as
-/// `vendor1` .. `vendor31` differ). Keys are never empty.
-fn key_digest(key: &str) -> u64 {
-    let bytes = key.as_bytes();
-    let last = u32::from(bytes[bytes.len() - 1]);
-    let before = u32::from(bytes[bytes.len().saturating_sub(2)]);
-    let digest = (bytes.len() as u32)
-        .wrapping_mul(7)
-        .wrapping_add(last)
-        .wrapping_add(before.wrapping_mul(10));
-    1 << (digest % 64)
-}
-
-/// The received members as OpenTelemetry can hold them, and whether some were left out.
-fn to_otel(members: &[(&str, &str)]) -> (OtelTraceState, bool) {
-    if members.is_empty() {
-        return (OtelTraceState::NONE, false);
+    let members_read = members.as_slice();
+    if members_read.is_empty() {
+        return (OtelTraceState::NONE, None);
     }
     let mut left_out = false;
-    let accepted = members.iter().copied().filter(|(key, _)| {
+    let accepted = members_read.iter().copied().filter(|(key, _)| {
         let accepted = otel_accepts_key(key);
         left_out |= !accepted;
         accepted
     });
-    match OtelTraceState::from_key_value(accepted) {
+    // An error is not expected (the filter mirrors OpenTelemetry's rules); if it happens,
+    // the whole list still travels through the context.
+    let (otel, left_out) = match OtelTraceState::from_key_value(accepted) {
         Ok(otel) => (otel, left_out),
-        // Not expected (the filter mirrors OpenTelemetry's rules); if it happens, the whole
-        // list still travels through the context.
         Err(_) => (OtelTraceState::NONE, true),
-    }
+    };
+    (
+        otel,
+        left_out.then(|| Box::new(TraceState::from_members(&members))),
+    )
 }
 
 impl Default for TraceContextPropagator {
@@ -516,22 +417,6 @@ impl Default for TraceContextPropagator {
 }
 
 impl TraceContextPropagatorBuilder {
-    /// Whether trace-ids started in this process are random in their right-most 7 bytes, so
-    /// that their outgoing `traceparent` carries the random flag. Default `true`, right for
-    /// the SDK's default `RandomIdGenerator`; set `false` for an id generator that is not.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let propagator = tctx::TraceContextPropagator::builder().random_trace_ids(false).build();
-    /// # let _ = propagator;
-    /// ```
-    #[must_use]
-    pub fn random_trace_ids(mut self, random: bool) -> Self {
-        self.propagator.random_trace_ids = random;
-        self
-    }
-
     /// The longest `tracestate` header to send, in characters; longer ones lose whole members
     /// by the rules of "tracestate Limits". Default 512, the least the spec asks vendors to
     /// propagate; a smaller value breaks that recommendation.
@@ -566,14 +451,14 @@ impl TextMapPropagator for TraceContextPropagator {
     fn inject_context(&self, cx: &Context, injector: &mut dyn Injector) {
         let span = cx.span();
         let span_context = span.span_context();
-        let upstream = upstream_of(cx, span_context);
-        let Some(traceparent) = self.outgoing_traceparent(span_context, upstream) else {
+        let received = Received::of(cx, span_context);
+        let Some(traceparent) = Self::outgoing_traceparent(span_context, received) else {
             return; // an invalid span context injects nothing
         };
         let mut buf = [0u8; Traceparent::ENCODED_LEN];
         injector.set(TRACEPARENT, traceparent.encode(&mut buf).to_owned());
 
-        let received = upstream.and_then(|up| up.tracestate.as_deref());
+        let received = received.and_then(|received| received.tracestate.as_deref());
         if let Some(header) = self.tracestate_header(span_context.trace_state(), received) {
             injector.set(TRACESTATE, header);
         }
@@ -583,34 +468,21 @@ impl TextMapPropagator for TraceContextPropagator {
         let Some(traceparent) = Self::extract_traceparent(extractor) else {
             return cx.clone();
         };
-        let fields = extractor.get_all(TRACESTATE).unwrap_or_default();
-        let mut members = [("", ""); MAX_MEMBERS];
-        let count = if fields.is_empty() {
-            0
-        } else {
-            received_members(&fields, &mut members)
+        let (otel_state, kept) = match extractor.get_all(TRACESTATE) {
+            Some(fields) => received_tracestate(&fields),
+            None => (OtelTraceState::NONE, None),
         };
-        let members = &members[..count];
-        let (otel_state, left_out) = to_otel(members);
+        let random = traceparent.is_random();
         let span_context = remote_span_context(&traceparent, otel_state);
         let trace_id = span_context.trace_id();
         let cx = cx.with_remote_span_context(span_context);
-        // The marker costs a context entry: add it only when the span context alone would
-        // lose something, or to replace a marker an earlier extract left for this trace.
-        let needed = traceparent.is_random() != self.random_trace_ids
-            || left_out
-            || cx.get::<Upstream>().is_some();
-        if needed {
-            cx.with_value(Upstream {
+        // The entry costs a context entry: add it only when the span context alone would
+        // lose something.
+        if Received::needed(&cx, random, kept.is_some()) {
+            cx.with_value(Received {
                 trace_id,
-                random: traceparent.is_random(),
-                tracestate: left_out.then(|| {
-                    let mut whole = TraceState::with_capacity(fields.iter().map(|f| f.len()).sum());
-                    for (key, value) in members {
-                        whole.push_if_valid(key, value);
-                    }
-                    Box::new(whole)
-                }),
+                random,
+                tracestate: kept,
             })
         } else {
             cx

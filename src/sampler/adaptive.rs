@@ -76,7 +76,6 @@ pub struct Adaptive {
     /// [`FLOOD_FACTOR`] times the target number of sampled spans per update interval.
     flood_count: f64,
     clock: Arc<dyn Clock>,
-    random_trace_ids: bool,
     state: Arc<State>,
 }
 
@@ -154,7 +153,6 @@ impl Adaptive {
             update_interval: nanos(update_interval),
             flood_count: flood_count(target, update_interval),
             clock,
-            random_trace_ids: true,
             state,
         })
     }
@@ -198,22 +196,6 @@ impl Adaptive {
     pub fn with_clock(mut self, clock: impl Clock + 'static) -> Self {
         self.clock = Arc::new(clock);
         self.state = Arc::new(State::new(now_nanos(self.clock.as_ref())));
-        self
-    }
-
-    /// Whether trace-ids started in this process are random (default `true`), as for
-    /// [`Probability::random_trace_ids`](super::Probability::random_trace_ids).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let sampler = tctx::sampler::Adaptive::new(10.0)?.random_trace_ids(false);
-    /// # let _ = sampler;
-    /// # Ok::<(), tctx::sampler::RateError>(())
-    /// ```
-    #[must_use]
-    pub fn random_trace_ids(mut self, random: bool) -> Self {
-        self.random_trace_ids = random;
         self
     }
 
@@ -335,7 +317,6 @@ impl ShouldSample for Adaptive {
     ) -> SamplingResult {
         decide(
             self,
-            self.random_trace_ids,
             parent_context,
             trace_id,
             name,
@@ -362,7 +343,6 @@ impl fmt::Debug for Adaptive {
             .field("target", &self.target)
             .field("time_constant", &self.time_constant)
             .field("probability", &self.probability())
-            .field("random_trace_ids", &self.random_trace_ids)
             .field("clock", &self.clock)
             .finish_non_exhaustive()
     }

@@ -529,14 +529,13 @@ pub(crate) type ComposableDelegate = Arc<dyn ComposableSampler>;
 ///   an unreliable one: with fresh randomness;
 /// - sampled: the intent's attributes, and `th` written when reliable, erased otherwise;
 ///   dropped: `th` erased;
-/// - `rv` is never changed; a root whose trace-id is not random (`random_trace_ids` false)
-///   gets a new `rv`;
+/// - `rv` is never changed; a root whose trace-id is not random (the process-wide
+///   `random_trace_ids` setting is false) gets a new `rv`;
 /// - the parent's tracestate is returned as it is (no allocation) when `ot` does not change
 ///   and no provider is set.
 #[allow(clippy::too_many_arguments)] // ShouldSample's arguments, plus the sampler
 pub(crate) fn decide(
     composable: &dyn ComposableSampler,
-    random_trace_ids: bool,
     parent_context: Option<&Context>,
     trace_id: TraceId,
     name: &str,
@@ -547,7 +546,7 @@ pub(crate) fn decide(
     with_parent(parent_context, |parent| {
         let trace_state = parent.map_or(&OtelTraceState::NONE, SpanContext::trace_state);
         let ot = ot_value(trace_state);
-        let source = randomness(parent, &ot, trace_id, random_trace_ids);
+        let source = randomness(parent, &ot, trace_id);
         let params = SamplingParams::with_parent(
             parent_context,
             parent,
@@ -564,7 +563,7 @@ pub(crate) fn decide(
             None => false,
             Some(Threshold::SAMPLE_ALL) => true,
             Some(th) if reliable => {
-                source.note_decision(parent_context, parent, random_trace_ids);
+                source.note_decision(parent_context, parent);
                 th.samples(source.value())
             }
             Some(th) => th.samples(Randomness::random()),
@@ -623,7 +622,6 @@ pub(crate) fn decide(
 #[derive(Clone)]
 pub struct CompositeSampler {
     delegate: ComposableDelegate,
-    random_trace_ids: bool,
 }
 
 impl CompositeSampler {
@@ -640,25 +638,7 @@ impl CompositeSampler {
     pub fn new(delegate: impl ComposableSampler + 'static) -> Self {
         Self {
             delegate: Arc::new(delegate),
-            random_trace_ids: true,
         }
-    }
-
-    /// Whether trace-ids started in this process are random (default `true`, right for the
-    /// SDK's id generator). With `false`, root spans get an explicit randomness value `rv`.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use tctx::sampler::{ComposableAlwaysOn, CompositeSampler};
-    ///
-    /// let sampler = CompositeSampler::new(ComposableAlwaysOn).random_trace_ids(false);
-    /// # let _ = sampler;
-    /// ```
-    #[must_use]
-    pub fn random_trace_ids(mut self, random: bool) -> Self {
-        self.random_trace_ids = random;
-        self
     }
 }
 
@@ -674,7 +654,6 @@ impl ShouldSample for CompositeSampler {
     ) -> SamplingResult {
         decide(
             self.delegate.as_ref(),
-            self.random_trace_ids,
             parent_context,
             trace_id,
             name,

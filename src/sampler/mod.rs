@@ -180,8 +180,10 @@
 //!    `th` whether or not its trace has the random flag. When a child is decided on a trace
 //!    that is not known to be random (a Level 1 caller, no flag), a warning says once that
 //!    callers should move to Level 2.
-//! 3. A root started with an id generator that is not random (`random_trace_ids(false)`)
-//!    gets a new `rv`, so that services downstream decide on true randomness.
+//! 3. A root started with an id generator that is not random gets a new `rv`, so that
+//!    services downstream decide on true randomness. Say so once for the whole process, for
+//!    the propagator and every sampler:
+//!    [`TraceContextPropagator::set_random_trace_ids(false)`](crate::TraceContextPropagator::set_random_trace_ids).
 //!
 //! Whether a trace is known to be random is the propagator's knowledge: it keeps the Level 2
 //! random flag from upstream (see [`TraceContextPropagator`](crate::TraceContextPropagator)).
@@ -207,7 +209,7 @@ use opentelemetry::trace::{
 use opentelemetry::{Context, KeyValue};
 use opentelemetry_sdk::trace::{Sampler, SamplingDecision, SamplingResult, ShouldSample};
 
-use crate::otel::propagator::trace_id_is_random;
+use crate::otel::randomness::{random_trace_ids, trace_id_is_random};
 use crate::probability::{OtValue, Randomness};
 
 pub use crate::config::env::{from_env, from_env_vars, ConfiguredSampler, EnvWarning};
@@ -433,7 +435,6 @@ impl RandomnessSource {
         self,
         parent_context: Option<&Context>,
         parent: Option<&SpanContext>,
-        random_trace_ids: bool,
     ) {
         let (Self::TraceId(_), Some(parent)) = (self, parent) else {
             return;
@@ -443,7 +444,7 @@ impl RandomnessSource {
         }
         // A parent comes from a context, so there is one.
         let Some(cx) = parent_context else { return };
-        if !trace_id_is_random(cx, parent, random_trace_ids) {
+        if !trace_id_is_random(cx, parent, random_trace_ids()) {
             warn_once(&WARNED_PRESUMED, || {
                 opentelemetry::otel_warn!(
                     name: "tctx.sampler.presumed_randomness",
@@ -457,17 +458,17 @@ impl RandomnessSource {
 }
 
 /// The randomness of a span about to start ("Randomness Value (R)", "Presumption of `TraceID`
-/// randomness"): `rv` if the parent has one; else, for a root whose trace-id is not random, a
-/// new `rv`; else the trace-id, presumed random.
+/// randomness"): `rv` if the parent has one; else, for a root whose trace-id is not random
+/// ([`TraceContextPropagator::set_random_trace_ids`](crate::TraceContextPropagator::set_random_trace_ids)),
+/// a new `rv`; else the trace-id, presumed random.
 pub(crate) fn randomness(
     parent: Option<&SpanContext>,
     ot: &OtValue<'_>,
     trace_id: OtelTraceId,
-    random_trace_ids: bool,
 ) -> RandomnessSource {
     if let Some(rv) = ot.randomness() {
         RandomnessSource::Explicit(rv)
-    } else if parent.is_none() && !random_trace_ids {
+    } else if parent.is_none() && !random_trace_ids() {
         RandomnessSource::NewExplicit(Randomness::random())
     } else {
         RandomnessSource::TraceId(Randomness::from_trace_id_bytes(trace_id.to_bytes()))

@@ -30,7 +30,8 @@ use crate::probability::{ProbabilityError, Threshold};
 /// parent has an `rv`: a child of a Level 1 caller (no random flag) is decided on its
 /// trace-id and, when sampled, carries `th` like any other; a warning says once that callers
 /// should move to Level 2. A root whose trace-id is not random
-/// ([`random_trace_ids(false)`](Self::random_trace_ids)) gets a new explicit `rv` instead.
+/// ([`TraceContextPropagator::set_random_trace_ids(false)`](crate::TraceContextPropagator::set_random_trace_ids))
+/// gets a new explicit `rv` instead.
 ///
 /// The tracestate is left alone (not rebuilt, not allocated) when `ot` does not change: a
 /// dropped span with no `th`, or a sampled span whose parent already has this `th`.
@@ -56,7 +57,6 @@ use crate::probability::{ProbabilityError, Threshold};
 #[derive(Clone, Debug)]
 pub struct Probability {
     sampler: ComposableProbability,
-    random_trace_ids: bool,
 }
 
 impl Probability {
@@ -81,7 +81,6 @@ impl Probability {
     pub fn new(ratio: f64) -> Result<Self, ProbabilityError> {
         Ok(Self {
             sampler: ComposableProbability::new(ratio)?,
-            random_trace_ids: true,
         })
     }
 
@@ -101,26 +100,7 @@ impl Probability {
     pub fn from_threshold(threshold: Threshold) -> Self {
         Self {
             sampler: ComposableProbability::from_threshold(threshold),
-            random_trace_ids: true,
         }
-    }
-
-    /// Whether trace-ids started in this process are random (default `true`, right for the
-    /// SDK's default id generator). Set `false` for an id generator that is not: root spans
-    /// then get an explicit randomness value `rv`. Match the propagator's setting of the same
-    /// name.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let sampler = tctx::sampler::Probability::new(0.5)?.random_trace_ids(false);
-    /// # let _ = sampler;
-    /// # Ok::<(), tctx::probability::ProbabilityError>(())
-    /// ```
-    #[must_use]
-    pub fn random_trace_ids(mut self, random: bool) -> Self {
-        self.random_trace_ids = random;
-        self
     }
 
     /// The rejection threshold `T`.
@@ -149,7 +129,6 @@ impl ShouldSample for Probability {
     ) -> SamplingResult {
         decide(
             &self.sampler,
-            self.random_trace_ids,
             parent_context,
             trace_id,
             name,
@@ -238,10 +217,8 @@ impl ShouldSample for ParentThreshold {
                 links,
             );
         }
-        // `random_trace_ids` matters for roots only, which do not come here.
         decide(
             &FollowParent,
-            true,
             parent_context,
             trace_id,
             name,

@@ -45,7 +45,11 @@ pub fn check_config_file(data: &[u8]) {
         Err(error) => {
             assert!(!error.message().is_empty(), "an error says what is wrong");
             // The message is bounded by what tctx writes, not by what the file holds.
-            assert!(error.to_string().len() <= 4096, "{} bytes", error.to_string().len());
+            assert!(
+                error.to_string().len() <= 4096,
+                "{} bytes",
+                error.to_string().len()
+            );
         }
     }
 }

@@ -179,7 +179,7 @@ pub fn check_tracestate(data: &[u8]) {
     let reparsed = TraceState::parse(&encoded).expect("an encoded tracestate parses");
     assert_eq!(reparsed, state, "round trip of {input:?}");
     assert_eq!(reparsed.to_string(), encoded);
-    assert!(state.len() <= tctx::MAX_MEMBERS);
+    assert!(state.len() <= tctx::TraceState::MAX_MEMBERS);
 
     // Split across fields at every comma: the same list (RFC 9110 field order).
     let fields: Vec<&str> = input.split(',').collect();
@@ -189,7 +189,7 @@ pub fn check_tracestate(data: &[u8]) {
     let mut updated = state.clone();
     updated.set("fuzz@tctx", "v").expect("a valid member");
     assert_eq!(updated.iter().next(), Some(("fuzz@tctx", "v")));
-    assert!(updated.len() <= tctx::MAX_MEMBERS);
+    assert!(updated.len() <= tctx::TraceState::MAX_MEMBERS);
     let others: Vec<_> = state.iter().filter(|(k, _)| *k != "fuzz@tctx").collect();
     let kept: Vec<_> = updated.iter().skip(1).collect();
     assert!(others.starts_with(&kept), "set reordered {input:?}");
@@ -229,7 +229,7 @@ pub fn check_server_timing(data: &[u8]) {
     let input = String::from_utf8_lossy(data);
     match Traceparent::parse_server_timing(&input) {
         Ok(tp) => {
-            let mut buf = [0u8; tctx::SERVER_TIMING_METRIC_LEN];
+            let mut buf = [0u8; Traceparent::SERVER_TIMING_LEN];
             let metric = tp.encode_server_timing(&mut buf);
             assert_eq!(
                 Traceparent::parse_server_timing(metric),
@@ -242,7 +242,7 @@ pub fn check_server_timing(data: &[u8]) {
     // Appended after a header that holds no trace metric, ours is the one read.
     if Traceparent::parse_server_timing(&input).is_err() && !input.contains('"') {
         let tp = Traceparent::make();
-        let mut buf = [0u8; tctx::SERVER_TIMING_METRIC_LEN];
+        let mut buf = [0u8; Traceparent::SERVER_TIMING_LEN];
         let header = format!("{input}, {}", tp.encode_server_timing(&mut buf));
         if !input.to_ascii_lowercase().contains("trace") {
             assert_eq!(
