@@ -156,23 +156,39 @@ impl HandWritten {
         let parent_state = parent_context.and_then(|cx| {
             let span = cx.span();
             let sc = span.span_context();
-            sc.is_valid().then(|| sc.trace_state().clone())
+            (sc.is_valid() && sc.trace_state() != &TraceState::NONE)
+                .then(|| sc.trace_state().clone())
         });
-        let parent_state = parent_state.unwrap_or_default();
-        let ot = OtValue::parse(parent_state.get("ot").unwrap_or(""));
-        let randomness = ot
-            .randomness()
-            .unwrap_or_else(|| Randomness::from_trace_id_bytes(trace_id.to_bytes()));
-        let sampled = threshold.is_some_and(|th| th.samples(randomness));
-        let new_ot = ot.with_threshold(threshold.filter(|_| sampled));
-        let trace_state = if new_ot == ot.as_str() {
-            parent_state
-        } else if new_ot.is_empty() {
-            parent_state.delete("ot").unwrap_or_default()
-        } else {
-            parent_state
-                .insert("ot", new_ot.into_owned())
-                .unwrap_or_default()
+        let (sampled, trace_state) = match parent_state {
+            // No tracestate: the trace-id decides, and only a sampled span gets one.
+            None => {
+                let randomness = Randomness::from_trace_id_bytes(trace_id.to_bytes());
+                let sampled = threshold.is_some_and(|th| th.samples(randomness));
+                let trace_state = match threshold {
+                    Some(th) if sampled => {
+                        let value = format!("th:{}", th.encode(&mut [0; 14]));
+                        TraceState::NONE.insert("ot", value).unwrap_or_default()
+                    }
+                    _ => TraceState::NONE,
+                };
+                (sampled, trace_state)
+            }
+            Some(parent_state) => {
+                let ot = OtValue::parse(parent_state.get("ot").unwrap_or(""));
+                let randomness = ot
+                    .randomness()
+                    .unwrap_or_else(|| Randomness::from_trace_id_bytes(trace_id.to_bytes()));
+                let sampled = threshold.is_some_and(|th| th.samples(randomness));
+                let new_ot = ot.with_threshold(threshold.filter(|_| sampled));
+                let trace_state = if new_ot == ot.as_str() {
+                    parent_state
+                } else if new_ot.is_empty() {
+                    parent_state.delete("ot").unwrap_or_default()
+                } else {
+                    parent_state.insert("ot", new_ot.into_owned()).unwrap_or_default()
+                };
+                (sampled, trace_state)
+            }
         };
         let decision = if sampled {
             SamplingDecision::RecordAndSample

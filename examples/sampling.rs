@@ -263,7 +263,7 @@ pub fn simulate_rules(config: &Config, spans: usize) -> Vec<(String, Vec<RuleRep
     let tracer = provider.tracer("sampling");
     let propagator = TraceContextPropagator::new();
     let mut reports: Vec<(String, Vec<RuleReport>, usize)> = config
-        .rule_based()
+        .rule_based_samplers()
         .map(|(path, rules)| {
             let rules = rules
                 .rules()
@@ -310,7 +310,7 @@ pub fn simulate_rules(config: &Config, spans: usize) -> Vec<(String, Vec<RuleRep
                 &[],
             );
             for ((_, rule_reports, unmatched), (_, rules)) in
-                reports.iter_mut().zip(config.rule_based())
+                reports.iter_mut().zip(config.rule_based_samplers())
             {
                 let Some(i) = rules.first_match(&params) else {
                     *unmatched += 1;

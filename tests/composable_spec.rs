@@ -570,3 +570,55 @@ proptest! {
         prop_assert!(sampled(&child));
     }
 }
+
+/// A root started under a context whose span context is invalid but carries the user's
+/// tracestate: "API users control the initial `TraceState` of a root span", and "SDKs and
+/// Samplers MUST NOT overwrite explicit randomness" (`trace_sdk.md`, "Explicit randomness").
+fn user_root(state: &str) -> Context {
+    let sc = SpanContext::new(
+        TraceId::INVALID,
+        SpanId::INVALID,
+        TraceFlags::default(),
+        false,
+        state.parse().unwrap(),
+    );
+    Context::new().with_remote_span_context(sc)
+}
+
+#[test]
+fn a_root_keeps_the_users_tracestate_and_decides_on_its_rv() {
+    let sampler = sampler_named("p0.5");
+    // rv below the threshold: dropped although the trace-id would be sampled.
+    let low = decide(
+        &sampler,
+        Some(&user_root("vendor=x,ot=rv:00000000000001")),
+        trace_id(u64::MAX >> 8),
+    );
+    assert!(!sampled(&low));
+    assert_eq!(low.trace_state.header(), "vendor=x,ot=rv:00000000000001");
+    // rv above it: sampled, th added, rv and the vendor's member kept.
+    let high = decide(
+        &sampler,
+        Some(&user_root("vendor=x,ot=rv:ffffffffffffff")),
+        trace_id(0),
+    );
+    assert!(sampled(&high));
+    assert_eq!(high.trace_state.get("vendor"), Some("x"));
+    assert_eq!(ot(&high), Some("th:8;rv:ffffffffffffff"));
+    // Without rv the trace-id decides, and the user's members stay.
+    let plain = decide(&sampler, Some(&user_root("vendor=x")), trace_id(HALF));
+    assert!(sampled(&plain));
+    assert_eq!(plain.trace_state.get("vendor"), Some("x"));
+    // Through a real provider.
+    let provider = SdkTracerProvider::builder().with_sampler(sampler).build();
+    let tracer = provider.tracer("t");
+    let kept = (0..200)
+        .filter(|_| {
+            tracer
+                .start_with_context("root", &user_root("vendor=x,ot=rv:00000000000001"))
+                .span_context()
+                .is_sampled()
+        })
+        .count();
+    assert_eq!(kept, 0, "every root decided on the user's rv, below th:8");
+}

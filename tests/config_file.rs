@@ -480,7 +480,7 @@ fn errors_name_the_place() {
         (
             s("always_on:\n  always_off:"),
             "tracer_provider.sampler.always_on",
-            "unknown key \"always_off\" (expected one of: )",
+            "unknown key \"always_off\" (it takes no configuration)",
             "always_on takes nothing",
         ),
         (
@@ -1126,7 +1126,7 @@ fn rule_based_samplers_are_listed_with_their_paths() {
          rules: [{sampler: {always_on: }}]\n",
     )
     .unwrap();
-    let paths: Vec<&str> = config.rule_based().map(|(path, _)| path).collect();
+    let paths: Vec<&str> = config.rule_based_samplers().map(|(path, _)| path).collect();
     assert_eq!(
         paths,
         [
@@ -1135,7 +1135,7 @@ fn rule_based_samplers_are_listed_with_their_paths() {
         ],
         "inner rule sets are built (and listed) before the ones that hold them"
     );
-    let (_, outer) = config.rule_based().nth(1).unwrap();
+    let (_, outer) = config.rule_based_samplers().nth(1).unwrap();
     let client = tctx::sampler::SamplingParams::new(
         None,
         opentelemetry::trace::TraceId::from(1),
@@ -1145,4 +1145,16 @@ fn rule_based_samplers_are_listed_with_their_paths() {
         &[],
     );
     assert_eq!(outer.first_match(&client), Some(0));
+}
+
+#[test]
+fn merge_keys_are_refused_not_ignored() {
+    // YAML 1.2 has no merge key; a 1.1 tool's `<<: *base` would otherwise vanish silently and
+    // leave the default sampler in place.
+    let error = tctx::config::from_yaml_str(
+        "file_format: \"1.1\"\nbase: &b {sampler: {always_off: }}\ntracer_provider: {<<: *b}\n",
+    )
+    .unwrap_err();
+    assert!(error.to_string().contains("merge keys"), "{error}");
+    assert!(error.to_string().starts_with("tracer_provider"), "{error}");
 }

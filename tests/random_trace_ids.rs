@@ -84,6 +84,28 @@ fn samplers_give_roots_an_explicit_rv() {
         // Probability 1 until it has seen traffic: every root sampled, each with its rv.
         ("Adaptive", Box::new(Adaptive::new(1e6).unwrap())),
     ];
+    // A root that already carries the user's rv keeps it: no second one is written.
+    let user = opentelemetry::trace::SpanContext::new(
+        TraceId::INVALID,
+        opentelemetry::trace::SpanId::INVALID,
+        opentelemetry::trace::TraceFlags::default(),
+        false,
+        "ot=rv:ffffffffffffff".parse().unwrap(),
+    );
+    let user = Context::new().with_remote_span_context(user);
+    for (name, sampler) in &samplers {
+        let result = sampler.should_sample(
+            Some(&user),
+            TraceId::from(1),
+            "root",
+            &SpanKind::Server,
+            &[],
+            &[],
+        );
+        let ot = result.trace_state.get("ot").unwrap_or_default().to_owned();
+        assert_eq!(ot.matches("rv:").count(), 1, "{name}: {ot}");
+        assert!(ot.contains("rv:ffffffffffffff"), "{name}: {ot}");
+    }
     for (name, sampler) in samplers {
         let half = name != "Adaptive";
         let mut sampled = 0;

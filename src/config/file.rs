@@ -338,14 +338,14 @@ impl Config {
     ///      rule_based:\n        rules:\n          - attribute_values: {key: http.route, values: [/healthz]}\n            \
     ///      sampler: {always_off: }\n          - sampler: {always_on: }\n",
     /// )?;
-    /// let (path, rules) = config.rule_based().next().expect("one rule_based sampler");
+    /// let (path, rules) = config.rule_based_samplers().next().expect("one rule_based sampler");
     /// assert_eq!(path, "tracer_provider.sampler.composite/development.rule_based");
     /// let attributes = [KeyValue::new("http.route", "/healthz")];
     /// let span = SamplingParams::new(None, TraceId::from(1), "GET", &SpanKind::Server, &attributes, &[]);
     /// assert_eq!(rules.first_match(&span), Some(0));
     /// # Ok::<(), tctx::config::ConfigError>(())
     /// ```
-    pub fn rule_based(&self) -> impl Iterator<Item = (&str, &ComposableRuleBased)> {
+    pub fn rule_based_samplers(&self) -> impl Iterator<Item = (&str, &ComposableRuleBased)> {
         self.rule_sets
             .iter()
             .map(|(path, rules)| (path.as_str(), rules))

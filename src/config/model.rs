@@ -500,11 +500,12 @@ fn closed_object_entries<'n>(
         .iter()
         .find(|(key, _)| !allowed.contains(&key.as_str()))
     {
-        return Err(path.error(format!(
-            "unknown key \"{}\" (expected one of: {})",
-            cut(key),
-            allowed.join(", ")
-        )));
+        let expected = if allowed.is_empty() {
+            "it takes no configuration".to_owned()
+        } else {
+            format!("expected one of: {}", allowed.join(", "))
+        };
+        return Err(path.error(format!("unknown key \"{}\" ({expected})", cut(key))));
     }
     Ok(entries)
 }

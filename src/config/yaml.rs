@@ -394,6 +394,13 @@ impl Builder<'_> {
         let Node::Scalar(scalar) = node else {
             return Err(self.error("a mapping key must be a scalar".to_owned()));
         };
+        if scalar.plain && scalar.text == "<<" {
+            // YAML 1.1's merge key: YAML 1.2 has none, and ignoring it would silently drop
+            // what it was meant to bring in.
+            return Err(self.error(
+                "merge keys (`<<`) are YAML 1.1, not 1.2: write the entries out".to_owned(),
+            ));
+        }
         let duplicate = matches!(self.stack.last(), Some(Open::Map { keys, .. }) if keys.contains(&scalar.text));
         if duplicate {
             let path = self.path();

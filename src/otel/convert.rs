@@ -23,7 +23,7 @@ use opentelemetry::trace::{
 use opentelemetry::Context;
 
 use crate::codec::traceparent::{FLAG_RANDOM, FLAG_SAMPLED};
-use crate::otel::randomness::{random_trace_ids, trace_id_is_random};
+use crate::otel::randomness::{is_random, random_trace_ids, trace_id_is_random};
 use crate::{ParseError, SpanId, TraceId, TraceState, Traceparent};
 
 /// Why a value could not be converted between tctx's and OpenTelemetry's types.
@@ -231,8 +231,7 @@ impl TryFrom<&SpanContext> for Traceparent {
 
     fn try_from(span_context: &SpanContext) -> Result<Self, Self::Error> {
         traceparent_of(span_context, || {
-            span_context.trace_flags().to_u8() & FLAG_RANDOM != 0
-                || (random_trace_ids() && !span_context.is_remote())
+            is_random(span_context, None, random_trace_ids())
         })
     }
 }

@@ -11,11 +11,13 @@ use std::cell::Cell;
 use std::fmt;
 use std::sync::Arc;
 
-use opentelemetry::trace::{Link, SpanContext, SpanKind, TraceId, TraceState as OtelTraceState};
+use opentelemetry::trace::{
+    Link, SpanContext, SpanKind, TraceContextExt, TraceId, TraceState as OtelTraceState,
+};
 use opentelemetry::{Context, KeyValue};
 use opentelemetry_sdk::trace::{SamplingDecision, SamplingResult, ShouldSample};
 
-use super::{ot_value, randomness, with_ot, with_parent, SamplerDescription};
+use super::{ot_value, randomness, with_ot, SamplerDescription};
 use crate::probability::{ProbabilityError, Randomness, Threshold};
 
 /// What a [`ComposableSampler`] is asked about: the arguments of `ShouldSample` but the
@@ -74,8 +76,8 @@ pub enum ParentKind {
 }
 
 impl<'a> SamplingParams<'a> {
-    /// The parameters of a span about to start under `parent` (a valid span context, or
-    /// `None` for a root), for testing a composable sampler or a predicate: the
+    /// The parameters of a span about to start under `parent` (`None`, or an invalid span
+    /// context, for a root), for testing a composable sampler or a predicate: the
     /// [`CompositeSampler`] builds them itself from `ShouldSample`'s arguments. The trace-id
     /// is read for the randomness, and not kept; [`parent_context`](Self::parent_context) is
     /// `None`.
@@ -99,8 +101,9 @@ impl<'a> SamplingParams<'a> {
         attributes: &'a [KeyValue],
         links: &'a [Link],
     ) -> Self {
-        let parent = parent.filter(|parent| parent.is_valid());
+        // A root's span context may be invalid and still carry the user's tracestate (and rv).
         let ot = ot_value(parent.map_or(&OtelTraceState::NONE, SpanContext::trace_state));
+        let parent = parent.filter(|parent| parent.is_valid());
         let randomness = ot
             .randomness()
             .unwrap_or_else(|| Randomness::from_trace_id_bytes(trace_id.to_bytes()));
@@ -285,7 +288,7 @@ where
 /// let intent = SamplingIntent::sample_at(Threshold::SAMPLE_ALL);
 /// assert_eq!(intent.threshold(), Some(Threshold::SAMPLE_ALL));
 /// assert!(intent.adjusted_count_reliable());
-/// assert_eq!(SamplingIntent::drop().threshold(), None);
+/// assert_eq!(SamplingIntent::no_threshold().threshold(), None);
 /// ```
 pub struct SamplingIntent<'s> {
     threshold: Option<Threshold>,
@@ -324,10 +327,10 @@ impl<'s> SamplingIntent<'s> {
     /// # Examples
     ///
     /// ```
-    /// assert!(!tctx::sampler::SamplingIntent::drop().adjusted_count_reliable());
+    /// assert!(!tctx::sampler::SamplingIntent::no_threshold().adjusted_count_reliable());
     /// ```
     #[must_use]
-    pub fn drop() -> Self {
+    pub fn no_threshold() -> Self {
         Self::new(None, false)
     }
 
@@ -375,7 +378,7 @@ impl<'s> SamplingIntent<'s> {
     /// use tctx::sampler::SamplingIntent;
     ///
     /// let extra = [KeyValue::new("sampling.rule", "checkout")];
-    /// let intent = SamplingIntent::drop().add_attributes(&extra);
+    /// let intent = SamplingIntent::no_threshold().add_attributes(&extra);
     /// # let _ = intent;
     /// ```
     #[must_use]
@@ -402,7 +405,7 @@ impl<'s> SamplingIntent<'s> {
     /// use opentelemetry::KeyValue;
     /// use tctx::sampler::SamplingIntent;
     ///
-    /// let intent = SamplingIntent::drop().add_owned_attributes(vec![KeyValue::new("a", 1)]);
+    /// let intent = SamplingIntent::no_threshold().add_owned_attributes(vec![KeyValue::new("a", 1)]);
     /// # let _ = intent;
     /// ```
     #[must_use]
@@ -431,7 +434,7 @@ impl<'s> SamplingIntent<'s> {
     ///
     /// fn keep(parent: &TraceState, _sampled: bool) -> TraceState { parent.clone() }
     /// let provider: &'static dyn TraceStateProvider = &keep;
-    /// let intent = SamplingIntent::drop().trace_state_provider(provider);
+    /// let intent = SamplingIntent::no_threshold().trace_state_provider(provider);
     /// # let _ = intent;
     /// ```
     #[must_use]
@@ -486,7 +489,7 @@ impl fmt::Debug for SamplingIntent<'_> {
 ///     fn sampling_intent<'s>(&'s self, params: &SamplingParams<'_>) -> SamplingIntent<'s> {
 ///         match params.attribute("error") {
 ///             Some(_) => SamplingIntent::sample_at(Threshold::SAMPLE_ALL),
-///             None => SamplingIntent::drop(),
+///             None => SamplingIntent::no_threshold(),
 ///         }
 ///     }
 /// }
@@ -531,8 +534,9 @@ pub(crate) type ComposableDelegate = Arc<dyn ComposableSampler>;
 ///   dropped: `th` erased;
 /// - `rv` is never changed; a root whose trace-id is not random (the process-wide
 ///   `random_trace_ids` setting is false) gets a new `rv`;
-/// - the parent's tracestate is returned as it is (no allocation) when `ot` does not change
-///   and no provider is set.
+/// - the passed-in tracestate is returned as it is, not rebuilt, when `ot` does not change
+///   and no provider is set (a clone, as the SDK's own samplers return it: no allocation
+///   when it is empty).
 #[allow(clippy::too_many_arguments)] // ShouldSample's arguments, plus the sampler
 pub(crate) fn decide(
     composable: &dyn ComposableSampler,
@@ -543,62 +547,65 @@ pub(crate) fn decide(
     attributes: &[KeyValue],
     links: &[Link],
 ) -> SamplingResult {
-    with_parent(parent_context, |parent| {
-        let trace_state = parent.map_or(&OtelTraceState::NONE, SpanContext::trace_state);
-        let ot = ot_value(trace_state);
-        let source = randomness(parent, &ot, trace_id);
-        let params = SamplingParams::with_parent(
-            parent_context,
-            parent,
-            ot.threshold(),
-            source.value(),
-            name,
-            span_kind,
-            attributes,
-            links,
-        );
-        let intent = composable.sampling_intent(&params);
-        let reliable = intent.adjusted_count_reliable;
-        let sampled = match intent.threshold {
-            None => false,
-            Some(Threshold::SAMPLE_ALL) => true,
-            Some(th) if reliable => {
-                source.note_decision(parent_context, parent);
-                th.samples(source.value())
-            }
-            Some(th) => th.samples(Randomness::random()),
-        };
-        let new_threshold = intent.threshold.filter(|_| sampled && reliable);
-        let mut new_ot = ot.with_threshold(new_threshold);
-        if let Some(rv) = source.new_explicit() {
-            let mut value = new_ot.into_owned();
-            if !value.is_empty() {
-                value.push(';');
-            }
-            value.push_str("rv:");
-            value.push_str(rv.encode(&mut [0; 14]));
-            new_ot = Cow::Owned(value);
+    // The passed-in tracestate is the span context's, valid or not: a root may carry the
+    // user's ("API users control the initial TraceState of a root span"), `rv` included.
+    let span = parent_context.map(TraceContextExt::span);
+    let span_context = span.as_ref().map(opentelemetry::trace::SpanRef::span_context);
+    let parent = span_context.filter(|sc| sc.is_valid());
+    let trace_state = span_context.map_or(&OtelTraceState::NONE, SpanContext::trace_state);
+    let ot = ot_value(trace_state);
+    let source = randomness(parent, &ot, trace_id);
+    let params = SamplingParams::with_parent(
+        parent_context,
+        parent,
+        ot.threshold(),
+        source.value(),
+        name,
+        span_kind,
+        attributes,
+        links,
+    );
+    let intent = composable.sampling_intent(&params);
+    let reliable = intent.adjusted_count_reliable;
+    let sampled = match intent.threshold {
+        None => false,
+        Some(Threshold::SAMPLE_ALL) => true,
+        Some(th) if reliable => {
+            source.note_decision(parent_context, parent);
+            th.samples(source.value())
         }
-        let new_trace_state = match intent.trace_state {
-            None => with_ot(trace_state, &ot, &new_ot),
-            Some(provider) => {
-                // The provider may not touch `ot`: set it from the parent's, as computed.
-                let from_provider = provider.trace_state(trace_state, sampled);
-                let current = ot_value(&from_provider);
-                with_ot(&from_provider, &current, &Cow::Owned(new_ot.into_owned()))
-            }
-        };
-        let (decision, attributes) = if sampled {
-            (SamplingDecision::RecordAndSample, intent.into_attributes())
-        } else {
-            (SamplingDecision::Drop, Vec::new())
-        };
-        SamplingResult {
-            decision,
-            attributes,
-            trace_state: new_trace_state,
+        Some(th) => th.samples(Randomness::random()),
+    };
+    let new_threshold = intent.threshold.filter(|_| sampled && reliable);
+    let mut new_ot = ot.with_threshold(new_threshold);
+    if let Some(rv) = source.new_explicit() {
+        let mut value = new_ot.into_owned();
+        if !value.is_empty() {
+            value.push(';');
         }
-    })
+        value.push_str("rv:");
+        value.push_str(rv.encode(&mut [0; 14]));
+        new_ot = Cow::Owned(value);
+    }
+    let new_trace_state = match intent.trace_state {
+        None => with_ot(trace_state, &ot, &new_ot),
+        Some(provider) => {
+            // The provider may not touch `ot`: set it from the parent's, as computed.
+            let from_provider = provider.trace_state(trace_state, sampled);
+            let current = ot_value(&from_provider);
+            with_ot(&from_provider, &current, &Cow::Owned(new_ot.into_owned()))
+        }
+    };
+    let (decision, attributes) = if sampled {
+        (SamplingDecision::RecordAndSample, intent.into_attributes())
+    } else {
+        (SamplingDecision::Drop, Vec::new())
+    };
+    SamplingResult {
+        decision,
+        attributes,
+        trace_state: new_trace_state,
+    }
 }
 
 /// A `ShouldSample` over any [`ComposableSampler`] ("`CompositeSampler`"): it asks the
@@ -720,7 +727,7 @@ impl SamplerDescription for ComposableAlwaysOn {
 
 impl ComposableSampler for ComposableAlwaysOff {
     fn sampling_intent<'s>(&'s self, _params: &SamplingParams<'_>) -> SamplingIntent<'s> {
-        SamplingIntent::drop()
+        SamplingIntent::no_threshold()
     }
 }
 
@@ -833,7 +840,7 @@ pub(crate) fn follow_parent<'s>(
     match params.parent_threshold() {
         Some(threshold) => SamplingIntent::sample_at(threshold),
         None if parent.is_sampled() => SamplingIntent::new(Some(Threshold::SAMPLE_ALL), false),
-        None => SamplingIntent::drop(),
+        None => SamplingIntent::no_threshold(),
     }
 }
 

@@ -236,7 +236,9 @@ impl ComposableSampler for FollowParent {
     fn sampling_intent<'s>(&'s self, params: &SamplingParams<'_>) -> SamplingIntent<'s> {
         params
             .parent()
-            .map_or_else(SamplingIntent::drop, |parent| follow_parent(params, parent))
+            .map_or_else(SamplingIntent::no_threshold, |parent| {
+                follow_parent(params, parent)
+            })
     }
 }
 

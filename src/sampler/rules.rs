@@ -281,11 +281,13 @@ impl fmt::Display for Condition {
 /// extension, the span name. With no condition it matches every span.
 ///
 /// - [`attribute_values`](Self::attribute_values): the attribute's value is one of these.
-///   Non-string values are compared by their string form (`404` matches `"404"`, `true`
-///   matches `"true"`); an array matches when any item does.
+///   Non-string values are compared by their string form, Rust's `Display`: `404` matches
+///   `"404"`, `true` matches `"true"`, and a double `1.0` matches `"1"` (Java and Python
+///   write `"1.0"`; the schema does not say). An array matches when any item does.
 /// - [`attribute_patterns`](Self::attribute_patterns): the value matches an included pattern
 ///   (all values when none is given) and no excluded one; `*` and `?` wildcards,
-///   case-sensitive.
+///   case-sensitive. For an array, one item that is included and not excluded is a match:
+///   `[404, 401]` with included `4*` and excluded `404` matches (by `401`).
 /// - [`span_kinds`](Self::span_kinds), [`parents`](Self::parents): the span's kind, or where
 ///   its parent is, is one of these.
 /// - [`span_name`](Self::span_name), [`span_name_pattern`](Self::span_name_pattern): the span
@@ -581,7 +583,7 @@ impl ComposableRuleBased {
 impl ComposableSampler for ComposableRuleBased {
     fn sampling_intent<'s>(&'s self, params: &SamplingParams<'_>) -> SamplingIntent<'s> {
         self.first_match(params)
-            .map_or_else(SamplingIntent::drop, |i| {
+            .map_or_else(SamplingIntent::no_threshold, |i| {
                 self.rules[i].sampler.sampling_intent(params)
             })
     }

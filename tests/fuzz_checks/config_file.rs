@@ -37,7 +37,7 @@ pub fn check_config_file(data: &[u8]) {
                 &[],
             );
             let _ = config.propagator().fields().count();
-            for (path, rules) in config.rule_based() {
+            for (path, rules) in config.rule_based_samplers() {
                 assert!(path.starts_with("tracer_provider.sampler"), "{path}");
                 let _ = rules.rules().len();
             }
