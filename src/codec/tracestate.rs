@@ -55,6 +55,7 @@ fn is_ows(byte: u8) -> bool {
 
 /// The end of the key that starts at `bytes[start]`: `(lcalpha / DIGIT) 0*(keychar)`, its
 /// length unchecked; `start` itself if no key starts there.
+#[inline]
 fn key_end(bytes: &[u8], start: usize) -> usize {
     match bytes.get(start) {
         Some(&first) if has_class(first, KEY_FIRST) => {
@@ -86,6 +87,7 @@ fn non_value_lanes(word: u64) -> u64 {
 }
 
 /// The end of the run of value characters from `start`, eight bytes at a time.
+#[inline]
 fn value_run_end(bytes: &[u8], start: usize) -> usize {
     let mut pos = start;
     while let Some(chunk) = bytes.get(pos..pos + 8) {
@@ -112,12 +114,14 @@ fn value_fits(value: &[u8]) -> bool {
 }
 
 /// Whether `key` is a valid Level 2 key.
+#[inline]
 pub(crate) fn is_key(key: &str) -> bool {
     let bytes = key.as_bytes();
     !bytes.is_empty() && bytes.len() <= MAX_KEY_LEN && key_end(bytes, 0) == bytes.len()
 }
 
 /// Whether `value` is a valid value.
+#[inline]
 pub(crate) fn is_value(value: &str) -> bool {
     let bytes = value.as_bytes();
     value_run_end(bytes, 0) == bytes.len() && value_fits(bytes)
@@ -351,6 +355,7 @@ impl TraceState {
     /// Appends a member on the right if it is valid, its key is new and the list is not full;
     /// returns whether it was added. For adapters that build a header from another list.
     #[cfg(feature = "opentelemetry")]
+    #[inline(always)]
     pub(crate) fn push_if_valid(&mut self, key: &str, value: &str) -> bool {
         usize::from(self.len) < MAX_MEMBERS
             && is_key(key)
@@ -360,6 +365,7 @@ impl TraceState {
 
     /// Appends a validated member on the right, unless its key is already present; returns
     /// whether it was added. There is room.
+    #[inline]
     fn push_unless_duplicate(&mut self, key: &str, value: &str) -> bool {
         let digest = key_digest(key);
         let new = self.position_with(key, digest).is_none();
@@ -371,6 +377,7 @@ impl TraceState {
 
     /// Appends a validated member on the right; there is room, its key is new and its
     /// [`key_digest`] is `digest`.
+    #[inline]
     fn push(&mut self, key: &str, value: &str, digest: u64) {
         if !self.header.is_empty() {
             self.header.push(',');
@@ -392,6 +399,7 @@ impl TraceState {
         self.position_with(key, key_digest(key))
     }
 
+    #[inline]
     fn position_with(&self, key: &str, digest: u64) -> Option<usize> {
         if self.digests & digest == 0 {
             return None;
@@ -842,6 +850,7 @@ impl<'a> Members<'a> {
 
 /// One of 64 bits for `key`, from its length and last two bytes (where keys such as
 /// `vendor1` .. `vendor31` differ).
+#[inline]
 fn key_digest(key: &str) -> u64 {
     let digest = match *key.as_bytes() {
         [] => 0,
