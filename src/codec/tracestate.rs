@@ -354,11 +354,17 @@ impl TraceState {
 
     /// Appends a member on the right if it is valid, its key is new and the list is not full;
     /// returns whether it was added. For adapters that build a header from another list.
+    ///
+    /// `key` must be a valid key or empty, so only its emptiness is checked: the callers pass
+    /// the keys of a [`TraceState`] and of OpenTelemetry's `TraceState`, whose own key check
+    /// (0.33) admits the empty key and otherwise a subset of the Level 2 grammar
+    /// (`tests/propagator.rs` pins this against OpenTelemetry). Values are checked in full.
     #[cfg(feature = "opentelemetry")]
     #[inline(always)]
     pub(crate) fn push_if_valid(&mut self, key: &str, value: &str) -> bool {
+        debug_assert!(key.is_empty() || is_key(key), "not a valid key: {key:?}");
         usize::from(self.len) < MAX_MEMBERS
-            && is_key(key)
+            && !key.is_empty()
             && is_value(value)
             && self.push_unless_duplicate(key, value)
     }
