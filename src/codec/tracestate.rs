@@ -791,15 +791,12 @@ impl<'a> Members<'a> {
         let fail = |kind, at| Err(ParseError::new(kind, at));
         let mut pos = 0;
         loop {
-            while pos < bytes.len() && is_ows(bytes[pos]) {
+            // Optional whitespace and empty members, in any order.
+            while let Some(b' ' | b'\t' | b',') = bytes.get(pos) {
                 pos += 1;
             }
             if pos == bytes.len() {
                 return Ok(());
-            }
-            if bytes[pos] == b',' {
-                pos += 1; // an empty or whitespace-only member
-                continue;
             }
             self.read += 1;
             if self.read > MAX_MEMBERS {
@@ -808,50 +805,66 @@ impl<'a> Members<'a> {
 
             let key_start = pos;
             pos = key_end(bytes, pos);
-            if pos == key_start {
-                return fail(ParseErrorKind::Key, pos);
-            }
-            if pos == bytes.len() || bytes[pos] != b'=' {
-                // Either the member has no '=' at all, or the key holds a character it may not.
-                let rest = &bytes[pos..];
-                let member_end = rest.iter().position(|&b| b == b',').unwrap_or(rest.len());
-                return if rest[..member_end].contains(&b'=') {
-                    fail(ParseErrorKind::Key, pos)
-                } else {
-                    fail(ParseErrorKind::Member, key_start)
-                };
-            }
-            if pos - key_start > MAX_KEY_LEN {
-                return fail(ParseErrorKind::Key, key_start);
+            if bytes.get(pos) != Some(&b'=') || pos == key_start || pos - key_start > MAX_KEY_LEN {
+                return Err(key_error(bytes, key_start, pos));
             }
             let key = &field[key_start..pos];
 
             pos += 1; // '='
             let value_start = pos;
             pos = value_run_end(bytes, pos);
-            // Trailing spaces are optional whitespace, not part of the value.
-            let mut value_end = pos;
-            while value_end > value_start && bytes[value_end - 1] == b' ' {
-                value_end -= 1;
-            }
-            if !value_fits(&bytes[value_start..value_end]) {
-                return fail(ParseErrorKind::Value, value_start);
-            }
-            // The value may only be followed by optional whitespace, then a comma or the end.
-            let value_run_end = pos;
-            while pos < bytes.len() && is_ows(bytes[pos]) {
-                pos += 1;
-            }
-            if pos < bytes.len() {
-                if bytes[pos] != b',' {
+            let at_separator = bytes.get(pos).is_none_or(|&b| b == b',');
+            let value = if at_separator && value_fits(&bytes[value_start..pos]) {
+                // The common member: a value ended by a comma or the end, no whitespace.
+                &field[value_start..pos]
+            } else {
+                // Trailing spaces are optional whitespace, not part of the value.
+                let mut value_end = pos;
+                while value_end > value_start && bytes[value_end - 1] == b' ' {
+                    value_end -= 1;
+                }
+                if !value_fits(&bytes[value_start..value_end]) {
+                    return fail(ParseErrorKind::Value, value_start);
+                }
+                // The value may only be followed by optional whitespace, then a comma or the
+                // end.
+                let value_run_end = pos;
+                while pos < bytes.len() && is_ows(bytes[pos]) {
+                    pos += 1;
+                }
+                if pos < bytes.len() && bytes[pos] != b',' {
                     return fail(ParseErrorKind::Value, value_run_end);
                 }
-                pos += 1;
+                &field[value_start..value_end]
+            };
+            pos += 1; // the comma, or past the end
+                      // Slicing at these offsets is sound: every byte checked above is ASCII.
+            self.push_new(key, value);
+            if pos >= bytes.len() {
+                return Ok(());
             }
-            // Slicing at these offsets is sound: every byte checked above is ASCII.
-            self.push_new(key, &field[value_start..value_end]);
         }
     }
+}
+
+/// The error of a member whose key, from `key_start`, ends at `key_end` without an `=` after
+/// it, or is too long: which rule it broke, and where.
+#[cold]
+fn key_error(bytes: &[u8], key_start: usize, key_end: usize) -> ParseError {
+    if key_end == key_start {
+        return ParseError::new(ParseErrorKind::Key, key_end);
+    }
+    if bytes.get(key_end) != Some(&b'=') {
+        // Either the member has no '=' at all, or the key holds a character it may not.
+        let rest = &bytes[key_end..];
+        let member_end = rest.iter().position(|&b| b == b',').unwrap_or(rest.len());
+        return if rest[..member_end].contains(&b'=') {
+            ParseError::new(ParseErrorKind::Key, key_end)
+        } else {
+            ParseError::new(ParseErrorKind::Member, key_start)
+        };
+    }
+    ParseError::new(ParseErrorKind::Key, key_start)
 }
 
 /// One of 64 bits for `key`, from its length and last two bytes (where keys such as
