@@ -360,6 +360,8 @@ impl TraceState {
     /// (0.33) admits the empty key and otherwise a subset of the Level 2 grammar
     /// (`tests/propagator.rs` pins this against OpenTelemetry). Values are checked in full.
     #[cfg(feature = "opentelemetry")]
+    // Measured: out of line, its call per member cost more than its checks.
+    #[allow(clippy::inline_always)]
     #[inline(always)]
     pub(crate) fn push_if_valid(&mut self, key: &str, value: &str) -> bool {
         debug_assert!(key.is_empty() || is_key(key), "not a valid key: {key:?}");
