@@ -793,6 +793,39 @@ proptest::proptest! {
     }
 }
 
+proptest::proptest! {
+    /// Inject checks only the emptiness of the keys it takes from OpenTelemetry's
+    /// `TraceState`: this pins that OpenTelemetry holds no key but the empty one and valid
+    /// Level 2 keys ("Key", Level 2 grammar), for any printable ASCII and for long keys.
+    #[test]
+    fn every_key_opentelemetry_holds_is_empty_or_a_level_2_key(
+        key in "[ -~]{0,24}|[a-z0-9_*/@-]{250,260}|[a-z0-9][a-z0-9_*/-]{0,8}@[ -~]{0,16}",
+    ) {
+        if OtelTraceState::from_key_value([(key.as_str(), "v")]).is_ok() {
+            proptest::prop_assert!(
+                key.is_empty() || tctx::TraceState::make([(key.as_str(), "v")]).is_ok(),
+                "OpenTelemetry holds {key:?}, which the grammar forbids"
+            );
+        }
+    }
+}
+
+#[test]
+fn an_empty_key_opentelemetry_holds_is_not_sent() {
+    // OpenTelemetry accepts an empty key; "Key" (Level 2 grammar) does not.
+    let propagator = TraceContextPropagator::new();
+    let state = OtelTraceState::from_key_value([("", "1"), ("good", "2")]).unwrap();
+    let sc = SpanContext::new(
+        TraceId::from_hex(TRACE).unwrap(),
+        opentelemetry::trace::SpanId::from_hex(PARENT).unwrap(),
+        opentelemetry::trace::TraceFlags::SAMPLED,
+        false,
+        state,
+    );
+    let out = inject(&propagator, &Context::new().with_remote_span_context(sc));
+    assert_eq!(out["tracestate"], "good=2");
+}
+
 // --- The response side: Server-Timing -----------------------------------------------------
 
 #[test]
