@@ -185,7 +185,9 @@ impl HandWritten {
                 } else if new_ot.is_empty() {
                     parent_state.delete("ot").unwrap_or_default()
                 } else {
-                    parent_state.insert("ot", new_ot.into_owned()).unwrap_or_default()
+                    parent_state
+                        .insert("ot", new_ot.into_owned())
+                        .unwrap_or_default()
                 };
                 (sampled, trace_state)
             }

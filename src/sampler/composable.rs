@@ -550,7 +550,9 @@ pub(crate) fn decide(
     // The passed-in tracestate is the span context's, valid or not: a root may carry the
     // user's ("API users control the initial TraceState of a root span"), `rv` included.
     let span = parent_context.map(TraceContextExt::span);
-    let span_context = span.as_ref().map(opentelemetry::trace::SpanRef::span_context);
+    let span_context = span
+        .as_ref()
+        .map(opentelemetry::trace::SpanRef::span_context);
     let parent = span_context.filter(|sc| sc.is_valid());
     let trace_state = span_context.map_or(&OtelTraceState::NONE, SpanContext::trace_state);
     let ot = ot_value(trace_state);
