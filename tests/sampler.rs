@@ -21,7 +21,7 @@ use opentelemetry_sdk::trace::{
     ShouldSample, SpanData, SpanExporter,
 };
 use rand::rngs::StdRng;
-use rand::{RngExt, SeedableRng};
+use rand::{Rng, SeedableRng};
 use tctx::probability::{Randomness, Threshold};
 use tctx::sampler::{
     AlwaysOff, AlwaysOn, ParentBased, ParentThreshold, Probability, SamplerDescription,

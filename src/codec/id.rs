@@ -6,7 +6,7 @@
 use core::fmt;
 use core::str::FromStr;
 
-use rand::Rng;
+use rand::RngCore;
 
 use crate::codec::error::{ParseError, ParseErrorKind};
 use crate::codec::hex;

@@ -355,7 +355,7 @@ mod tests {
     use opentelemetry::trace::{SpanKind, TraceId};
     use opentelemetry_sdk::trace::{SamplingDecision, ShouldSample};
     use rand::rngs::StdRng;
-    use rand::{Rng, SeedableRng};
+    use rand::{RngCore, SeedableRng};
 
     use super::{significant, Adaptive};
     use crate::probability::Threshold;
