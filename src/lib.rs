@@ -139,6 +139,8 @@ pub use config::env::{propagator_from_env, propagator_from_env_var};
 pub use otel::convert::ConversionError;
 #[cfg(feature = "opentelemetry")]
 pub use otel::propagator::{TraceContextPropagator, TraceContextPropagatorBuilder};
+#[cfg(feature = "opentelemetry")]
+pub use otel::{env_carrier, server_timing};
 
 // The README's examples are compiled and run as doctests, so they cannot go stale.
 #[doc = include_str!("../README.md")]

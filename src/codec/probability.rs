@@ -30,6 +30,7 @@
 //! ```
 
 use core::fmt;
+use core::str::FromStr;
 use std::borrow::Cow;
 
 use crate::codec::error::{ParseError, ParseErrorKind};
@@ -66,6 +67,7 @@ const DIGITS: usize = 14;
 /// assert_eq!(tenth.to_string(), "e666");
 /// assert!((tenth.probability() - 0.100006103515625).abs() < 1e-15);
 /// assert_eq!(Threshold::parse("e666")?, tenth);
+/// assert_eq!("e666".parse::<Threshold>()?, tenth); // FromStr
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -81,6 +83,7 @@ pub struct Threshold(u64);
 ///
 /// let rv = Randomness::parse("6e6d1a75832a2f")?;
 /// assert_eq!(rv.bits(), 0x6e6d1a75832a2f);
+/// assert_eq!("6e6d1a75832a2f".parse::<Randomness>()?, rv); // FromStr
 /// # Ok::<(), tctx::ParseError>(())
 /// ```
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -146,6 +149,18 @@ fn frexp_exponent(x: f64) -> i32 {
 impl Threshold {
     /// The threshold that samples every span (`th:0`, probability 1).
     pub const SAMPLE_ALL: Self = Self(0);
+
+    /// The longest `th` value, 14 hex digits: the length of [`encode`](Self::encode)'s buffer.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tctx::probability::Threshold;
+    ///
+    /// let mut buf = [0u8; Threshold::MAX_ENCODED_LEN];
+    /// assert_eq!(Threshold::from_bits(1).unwrap().encode(&mut buf), "00000000000001");
+    /// ```
+    pub const MAX_ENCODED_LEN: usize = DIGITS;
 
     /// The threshold of `probability` at the [default precision](DEFAULT_PRECISION) of four
     /// significant hexadecimal digits, by the specification's algorithm ("Converting
@@ -364,6 +379,19 @@ impl Threshold {
 }
 
 impl Randomness {
+    /// The length of an `rv` value, always 14 hex digits: the length of
+    /// [`encode`](Self::encode)'s buffer.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tctx::probability::Randomness;
+    ///
+    /// let mut buf = [0u8; Randomness::ENCODED_LEN];
+    /// assert_eq!(Randomness::from_bits(1).unwrap().encode(&mut buf), "00000000000001");
+    /// ```
+    pub const ENCODED_LEN: usize = DIGITS;
+
     /// The randomness of a trace-id: its right-most 7 bytes, which W3C Trace Context Level 2
     /// asks to be random ("Randomness of trace-id").
     ///
@@ -518,6 +546,15 @@ macro_rules! hex_display {
         impl fmt::Debug for $type {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 write!(f, concat!($name, "({})"), self)
+            }
+        }
+
+        /// The same as `parse`, for `str::parse`.
+        impl FromStr for $type {
+            type Err = ParseError;
+
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                Self::parse(s)
             }
         }
     };

@@ -20,7 +20,6 @@ use crate::{SpanId, TraceId, TraceState, Traceparent};
 
 const TRACEPARENT: &str = "traceparent";
 const TRACESTATE: &str = "tracestate";
-const SERVER_TIMING: &str = "server-timing";
 
 /// Made once: `fields()` hands out `&String`s, so they must live somewhere.
 fn fields() -> &'static [String; 2] {
@@ -236,7 +235,7 @@ impl TraceContextPropagator {
 
     /// The traceparent to send for `span_context`, or `None` if it is invalid; `received` is
     /// the entry extract left for its trace, if any.
-    fn outgoing_traceparent(
+    pub(crate) fn outgoing_traceparent(
         span_context: &SpanContext,
         received: Option<&Received>,
     ) -> Option<Traceparent> {
@@ -252,7 +251,10 @@ impl TraceContextPropagator {
     /// The `trace` metric for a `Server-Timing` response header, naming the context's span
     /// (`21-http_response_header_format.md`), or `None` if the context has no valid span.
     /// Its random flag follows the same rules as an outgoing `traceparent`. Append it to the
-    /// response's `Server-Timing` value.
+    /// response's `Server-Timing` value. The same as [`tctx::server_timing::metric`], which
+    /// needs no propagator instance.
+    ///
+    /// [`tctx::server_timing::metric`]: crate::server_timing::metric
     ///
     /// # Examples
     ///
@@ -273,16 +275,15 @@ impl TraceContextPropagator {
     /// ```
     #[must_use]
     pub fn server_timing(&self, cx: &Context) -> Option<String> {
-        let span = cx.span();
-        let span_context = span.span_context();
-        let traceparent = Self::outgoing_traceparent(span_context, Received::of(cx, span_context))?;
-        let mut buf = [0u8; Traceparent::SERVER_TIMING_LEN];
-        Some(traceparent.encode_server_timing(&mut buf).to_owned())
+        crate::server_timing::metric(cx)
     }
 
     /// Reads the `trace` metric of a response's `Server-Timing` header (all its fields, in
     /// order) as a remote span context: the span that served the request. `None` when there
-    /// is no valid trace metric.
+    /// is no valid trace metric. The same as [`tctx::server_timing::extract`], which needs no
+    /// propagator instance.
+    ///
+    /// [`tctx::server_timing::extract`]: crate::server_timing::extract
     ///
     /// # Examples
     ///
@@ -300,9 +301,7 @@ impl TraceContextPropagator {
     /// ```
     #[must_use]
     pub fn extract_server_timing(&self, extractor: &dyn Extractor) -> Option<SpanContext> {
-        let fields = extractor.get_all(SERVER_TIMING)?;
-        let traceparent = Traceparent::parse_server_timing_all(fields).ok()?;
-        Some(remote_span_context(&traceparent, OtelTraceState::NONE))
+        crate::server_timing::extract(extractor)
     }
 
     /// The outgoing `tracestate`, or `None` when it would be empty: the members of
@@ -353,7 +352,10 @@ impl TraceContextPropagator {
     }
 }
 
-fn remote_span_context(traceparent: &Traceparent, trace_state: OtelTraceState) -> SpanContext {
+pub(crate) fn remote_span_context(
+    traceparent: &Traceparent,
+    trace_state: OtelTraceState,
+) -> SpanContext {
     SpanContext::new(
         OtelTraceId::from_bytes(traceparent.trace_id().to_bytes()),
         opentelemetry::trace::SpanId::from_bytes(traceparent.parent_id().to_bytes()),
