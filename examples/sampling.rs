@@ -18,14 +18,17 @@
 //! sampler and prints, per rule, how many spans it matched and how many were sampled.
 
 use std::collections::{BTreeSet, HashMap};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use opentelemetry::propagation::TextMapPropagator;
 use opentelemetry::trace::{Span, Tracer, TracerProvider};
-use opentelemetry::trace::{SpanKind, TraceContextExt};
+use opentelemetry::trace::{SpanId, SpanKind, TraceContextExt, TraceId};
 use opentelemetry::Context;
 use opentelemetry::KeyValue;
-use opentelemetry_sdk::trace::SdkTracerProvider;
+use opentelemetry_sdk::trace::{IdGenerator, SdkTracerProvider};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
 use tctx::config::Config;
 use tctx::sampler::{ConfiguredSampler, SamplerDescription, SamplingParams};
 use tctx::{TraceContextPropagator, Traceparent};
@@ -127,15 +130,78 @@ fn configurations() -> Vec<(String, Box<dyn Fn() -> ConfiguredSampler>)> {
         .collect()
 }
 
+/// The ids of the simulated spans, from a seeded generator: a simulation counts the same on
+/// every run (and its tests never fail by chance). A service keeps the SDK's
+/// `RandomIdGenerator`.
+#[derive(Debug)]
+pub struct SeededIds(Mutex<StdRng>);
+
+impl SeededIds {
+    /// Ids drawn from `StdRng::seed_from_u64(seed)`.
+    #[must_use]
+    pub fn new(seed: u64) -> Self {
+        Self(Mutex::new(StdRng::seed_from_u64(seed)))
+    }
+
+    fn next(&self) -> u128 {
+        let mut rng = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        loop {
+            let id = rng.random::<u128>();
+            if id != 0 {
+                return id;
+            }
+        }
+    }
+}
+
+impl IdGenerator for SeededIds {
+    fn new_trace_id(&self) -> TraceId {
+        TraceId::from(self.next())
+    }
+
+    fn new_span_id(&self) -> SpanId {
+        // The low half of a never-zero u128 can be zero: draw until it is not.
+        loop {
+            let id = self.next() as u64;
+            if id != 0 {
+                return SpanId::from(id);
+            }
+        }
+    }
+}
+
+impl SeededIds {
+    /// A caller's `traceparent` with these flags: a new trace, from these ids.
+    fn traceparent(&self, flags: u8) -> Traceparent {
+        let trace_id = tctx::TraceId::from_bytes(self.new_trace_id().to_bytes());
+        let parent_id = tctx::SpanId::from_bytes(self.new_span_id().to_bytes());
+        // Both are never zero, so both convert.
+        let (Some(trace_id), Some(parent_id)) = (trace_id, parent_id) else {
+            unreachable!("SeededIds draws no zero id")
+        };
+        Traceparent::new(trace_id, parent_id, flags)
+    }
+}
+
+/// The seed of the simulations' ids.
+pub const SEED: u64 = 2024;
+
 /// Builds a sampler with `make`, puts it on a tracer provider and starts `spans` spans of
 /// each [`Case`].
 pub fn simulate(make: impl FnOnce() -> ConfiguredSampler, spans: usize) -> Report {
     let started = Instant::now();
     let sampler = make();
     let description = sampler.description();
-    let provider = SdkTracerProvider::builder().with_sampler(sampler).build();
+    let provider = SdkTracerProvider::builder()
+        .with_sampler(sampler)
+        .with_id_generator(SeededIds::new(SEED))
+        .build();
     let tracer = provider.tracer("sampling");
     let propagator = TraceContextPropagator::new();
+    let callers = SeededIds::new(SEED + 1);
 
     let cases = Case::ALL
         .into_iter()
@@ -151,8 +217,7 @@ pub fn simulate(make: impl FnOnce() -> ConfiguredSampler, spans: usize) -> Repor
                     Case::Root => Context::new(),
                     Case::Remote(flags) => {
                         // A caller's request: a new trace each time, with these flags.
-                        let caller = Traceparent::make();
-                        let caller = Traceparent::new(caller.trace_id(), caller.parent_id(), flags);
+                        let caller = callers.traceparent(flags);
                         let headers =
                             HashMap::from([("traceparent".to_owned(), caller.to_string())]);
                         propagator.extract(&headers)
@@ -259,9 +324,11 @@ pub struct RuleReport {
 pub fn simulate_rules(config: &Config, spans: usize) -> Vec<(String, Vec<RuleReport>, usize)> {
     let provider = SdkTracerProvider::builder()
         .with_sampler(config.sampler())
+        .with_id_generator(SeededIds::new(SEED))
         .build();
     let tracer = provider.tracer("sampling");
     let propagator = TraceContextPropagator::new();
+    let callers = SeededIds::new(SEED + 1);
     let mut reports: Vec<(String, Vec<RuleReport>, usize)> = config
         .rule_based_samplers()
         .map(|(path, rules)| {
@@ -282,8 +349,7 @@ pub fn simulate_rules(config: &Config, spans: usize) -> Vec<(String, Vec<RuleRep
             let parent = match traffic.case {
                 Case::Root => Context::new(),
                 Case::Remote(flags) => {
-                    let caller = Traceparent::make();
-                    let caller = Traceparent::new(caller.trace_id(), caller.parent_id(), flags);
+                    let caller = callers.traceparent(flags);
                     propagator.extract(&HashMap::from([(
                         "traceparent".to_owned(),
                         caller.to_string(),

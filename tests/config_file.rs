@@ -3,7 +3,6 @@
 //! they name, environment variable substitution (`configuration_data-model.md`,
 //! "Environment variable substitution"), and end to end with an `SdkTracerProvider` and the
 //! tctx propagator configured from a file.
-#![cfg(feature = "config")]
 // "sampler" and "sampled" are both the words of the specification.
 #![allow(clippy::similar_names)]
 

@@ -1,7 +1,6 @@
 //! `From`/`TryFrom` between the codec's types and OpenTelemetry's, through the public API; the
 //! `Context` conversion is checked against what the propagator injects, with a real
 //! `SdkTracerProvider`.
-#![cfg(feature = "opentelemetry")]
 
 use std::collections::HashMap;
 

@@ -2,7 +2,6 @@
 //! (`configuration_sdk-environment-variables.md`, "General SDK Configuration"). The only test
 //! of the crate that sets environment variables, alone in its own test binary (process), as
 //! `set_var` races with every other reader of the environment.
-#![cfg(feature = "sampler")]
 
 use opentelemetry::propagation::TextMapPropagator;
 use tctx::sampler::SamplerDescription;
@@ -17,8 +16,19 @@ fn sorted_fields(propagator: &dyn TextMapPropagator) -> Vec<String> {
     fields
 }
 
+/// Removes every `OTEL_*` variable of the environment that runs the test (a developer's
+/// shell, a CI runner), so that the test reads only what it sets.
+fn clear_otel_vars() {
+    for (name, _) in std::env::vars_os() {
+        if name.as_encoded_bytes().starts_with(b"OTEL_") {
+            std::env::remove_var(name);
+        }
+    }
+}
+
 #[test]
 fn reads_the_process_environment() {
+    clear_otel_vars();
     std::env::set_var(SAMPLER, " ParentBased_TraceIdRatio ");
     std::env::set_var(ARG, "0.25");
     std::env::set_var(PROPAGATORS, "baggage");

@@ -2,7 +2,6 @@
 //! the processing model of W3C Trace Context (`30-processing-model.md`), the random flag end
 //! to end, Level 2 tracestate keys, equivalence with the stock propagator, and each
 //! deliberate difference from it.
-#![cfg(feature = "opentelemetry")]
 
 use std::collections::HashMap;
 

@@ -1,7 +1,6 @@
 //! `TraceContextPropagator::set_random_trace_ids(false)`: the one process-wide setting, for an
 //! id generator whose trace-ids are not random. A test binary of its own, since the setting
 //! is the whole process's; everything runs in one test, in order.
-#![cfg(feature = "opentelemetry")]
 
 use std::collections::HashMap;
 
@@ -129,7 +128,10 @@ fn samplers_give_roots_an_explicit_rv() {
             sampled += usize::from(is_sampled);
         }
         if half {
-            assert!((900..1100).contains(&sampled), "{name}: {sampled} of 2000");
+            // The rv comes from the sampler's own generator (`Randomness::random`), which no
+            // test can seed: a bound of 10 standard deviations (22.4 each), crossed by chance
+            // about once in 10^23 runs. Each decision is checked exactly above.
+            assert!((776..1224).contains(&sampled), "{name}: {sampled} of 2000");
         } else {
             assert_eq!(sampled, 2_000, "{name}");
         }

@@ -2,7 +2,6 @@
 //! `SdkTracerProvider` with the tctx propagator. Sections cited are of OpenTelemetry's
 //! `trace/sdk.md` ("Sampling") and `trace/tracestate-probability-sampling.md`.
 
-#![cfg(feature = "sampler")]
 // "sampler" and "sampled" are both the words of the specification.
 #![allow(clippy::similar_names)]
 
@@ -28,6 +27,8 @@ use tctx::sampler::{
     TraceIdRatioBased,
 };
 use tctx::TraceContextPropagator;
+
+mod support;
 
 // --- helpers -------------------------------------------------------------------------------
 
@@ -483,7 +484,13 @@ fn unsampled_upstream_is_not_exported() {
 
 #[test]
 fn roots_sample_at_the_configured_ratio_and_carry_th_and_the_random_flag() {
-    let (provider, exported) = provider(ParentThreshold::new(Probability::new(0.25).unwrap()));
+    let exported = Exported::default();
+    let provider = SdkTracerProvider::builder()
+        .with_sampler(ParentThreshold::new(Probability::new(0.25).unwrap()))
+        .with_simple_exporter(exported.clone())
+        // Seeded: the count below is the same on every run.
+        .with_id_generator(support::SeededIds::new(25))
+        .build();
     let tracer = provider.tracer("e2e");
     let propagator = TraceContextPropagator::new();
     let n = 20_000;
@@ -509,7 +516,9 @@ fn roots_sample_at_the_configured_ratio_and_carry_th_and_the_random_flag() {
 #[test]
 fn sdk_random_ids_are_random_in_the_right_most_seven_bytes() {
     // The samplers trust the trace-id of a root because the SDK's RandomIdGenerator draws
-    // every byte at random: check the 56 bits are roughly uniform.
+    // every byte at random: check the 56 bits are roughly uniform. The generator under test
+    // cannot be seeded, so the bound is 10 standard deviations (50 each), which chance
+    // crosses about once in 10^23 runs.
     let generator = RandomIdGenerator::default();
     let threshold = Threshold::from_probability(0.5).unwrap();
     let half = (0..10_000)
@@ -518,7 +527,7 @@ fn sdk_random_ids_are_random_in_the_right_most_seven_bytes() {
             threshold.samples(Randomness::from_trace_id_bytes(id.to_bytes()))
         })
         .count();
-    assert!((4_800..5_200).contains(&half), "{half}");
+    assert!((4_500..5_500).contains(&half), "{half}");
 }
 
 #[test]

@@ -601,7 +601,12 @@ mod tests {
                 .collect();
             threads
                 .into_iter()
-                .map(|thread| thread.join().unwrap_or(0))
+                // A thread's panic fails the test with that panic's message.
+                .map(|thread| {
+                    thread
+                        .join()
+                        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+                })
                 .sum()
         });
         assert_eq!(admitted, 1000);
