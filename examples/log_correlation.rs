@@ -3,7 +3,8 @@
 //! the other way round (`grep 4bf92f3577b34da6a3ce929d0e0e4736` across every service).
 //!
 //! A tiny logging function writes one JSON object per line with `trace_id`, `span_id` and
-//! `trace_flags` read from `opentelemetry::Context::current()`. It logs outside any span (no
+//! `trace_flags` (the flags tctx sends for the span) read from
+//! `opentelemetry::Context::current()`. It logs outside any span (no
 //! ids), inside a root span, inside a child span, after extracting an incoming `traceparent`
 //! with the tctx propagator (the caller's ids), and inside the server span that continues it.
 //!
@@ -27,9 +28,10 @@ use tctx::sampler::{AlwaysOn, ParentBased};
 pub const INCOMING: &str = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-03";
 
 /// A log line for `message`, as JSON, with the ids of the current context's span if it has
-/// a valid one. `trace_flags` are the span context's: sampled `01`, plus random `02` when the
-/// trace was continued from a caller that set it (the SDK gives spans it starts no random
-/// bit; the tctx propagator still sends `-03` for them).
+/// a valid one. `trace_flags` are the flags tctx sends downstream for that span (what
+/// `Traceparent::try_from(&cx)` and the propagator's inject give): sampled `01`, plus random
+/// `02`. A root started here says `03` (the SDK's ids are random), though the SDK's own span
+/// context says `01`: the SDK keeps no random bit for the spans it starts.
 #[must_use]
 pub fn log_line(level: &str, message: &str) -> String {
     let cx = Context::current();
@@ -39,7 +41,9 @@ pub fn log_line(level: &str, message: &str) -> String {
     if span_context.is_valid() {
         line["trace_id"] = json!(span_context.trace_id().to_string());
         line["span_id"] = json!(span_context.span_id().to_string());
-        line["trace_flags"] = json!(format!("{:02x}", span_context.trace_flags().to_u8()));
+        let sent = tctx::Traceparent::try_from(&cx).map(|sent| sent.flags());
+        let flags = sent.unwrap_or_else(|_| span_context.trace_flags().to_u8());
+        line["trace_flags"] = json!(format!("{flags:02x}"));
     }
     line.to_string()
 }
@@ -135,9 +139,9 @@ fn main() {
     );
     println!("every line of one request shares its trace_id: grep for it across services");
     println!(
-        "trace_flags: 01 = sampled. The spans started here say 01: the SDK gives a root span no\n\
-         random bit (tctx's propagator still sends -03 for it, as the SDK's ids are random).\n\
-         The continued trace says 03: the caller's traceparent ended in -03 (sampled + random,\n\
-         W3C Level 2), and the SDK copies a parent's flags to its children."
+        "trace_flags: the flags tctx sends downstream, 03 = sampled (01) + random trace-id (02,\n\
+         W3C Level 2). The trace started here says 03: the SDK's ids are random, though its own\n\
+         span context keeps only 01. The continued trace says 03: the caller's traceparent\n\
+         ended in -03, and that bit is kept."
     );
 }

@@ -27,7 +27,7 @@
 //!   `TextMapPropagator` for W3C Trace Context, that keeps the Level 2 random flag and every
 //!   valid tracestate member.
 //!
-//! - [`sampler`] (feature `sampler`): head samplers for `opentelemetry_sdk` that honour the
+//! - [`sampler`][sampler-module] (feature `sampler`): head samplers for `opentelemetry_sdk` that honour the
 //!   random flag and write OpenTelemetry's consistent-probability threshold: `ParentBased`,
 //!   `Probability`, `ParentThreshold`, rate limiting, adaptive rates, OpenTelemetry's
 //!   composable samplers with rule-based sampling, and configuration from
@@ -35,6 +35,9 @@
 //! - `config` (feature `config`): the sampler and propagators of an OpenTelemetry
 //!   configuration file (`tracer_provider.sampler`, `propagator`), also read by
 //!   `sampler::from_env()` and `propagator_from_env()` when `OTEL_CONFIG_FILE` is set.
+//! - `tctx::env_carrier` and `tctx::server_timing` (feature `opentelemetry`): a context through environment variables to a child process
+//!   (`TRACEPARENT`, `TRACESTATE`, `BAGGAGE`), and the `Server-Timing` trace metric of a
+//!   response, with any propagator registered globally.
 //! - [`probability`]: the `th` and `rv` values of consistent probability sampling, as plain
 //!   data (no OpenTelemetry types).
 //! - `From`/`TryFrom` between the codec's [`TraceId`], [`SpanId`], [`Traceparent`],
@@ -48,20 +51,65 @@
 //! cargo add opentelemetry@0.33 opentelemetry_sdk@0.33
 //! ```
 //!
-//! | tctx | `opentelemetry`, `opentelemetry_sdk` | Rust (MSRV) |
-//! |---|---|---|
-//! | 0.1 | 0.33 | 1.85 |
+//! The versions that fit together (each OpenTelemetry minor is a tctx minor):
 //!
-//! `error[E0277]: the trait bound TraceContextPropagator: TextMapPropagator is not satisfied`
-//! means the project uses another version of `opentelemetry` than tctx: Cargo builds both,
-//! and tctx implements the trait of 0.33, not the one the code asks for. Use the versions of
-//! the table; `cargo tree -d -e normal` lists the duplicated crates.
+//! | tctx | `opentelemetry`, `opentelemetry_sdk`, `opentelemetry-http` | `tracing-opentelemetry` | `axum-tracing-opentelemetry` | Rust (MSRV) |
+//! |---|---|---|---|---|
+//! | 0.1 | 0.33 | 0.34 | 0.42 (Rust 1.91) | 1.85 |
+//!
+//! tctx re-exports the two it implements, `tctx::opentelemetry` and
+//! `tctx::opentelemetry_sdk`, so `tctx::opentelemetry::Context` is always the version tctx's
+//! signatures use.
+//!
+//! `error[E0277]: the trait bound TraceContextPropagator: TextMapPropagator is not satisfied`,
+//! or `ConfiguredSampler: ShouldSample is not satisfied` (from `with_sampler`), means the
+//! project uses another version of `opentelemetry` or `opentelemetry_sdk` than tctx: Cargo
+//! builds both, and tctx implements the traits of 0.33, not the ones the code asks for. Use
+//! the versions of the table; `cargo tree -d -e normal` lists the duplicated crates.
+//!
+//! # With `tracing` and `tracing-opentelemetry`
+//!
+//! Three rules, each a silent loss when broken (`examples/axum_tracing.rs` follows them):
+//!
+//! 1. Hand `span.set_parent` the whole extracted `Context`, not a `SpanContext` taken out of
+//!    it: what a Level 1 caller's trace lacks (the random bit) and Level 2 tracestate keys
+//!    OpenTelemetry cannot hold live in the `Context`, beside the span context.
+//! 2. Extract through a carrier that implements `Extractor::get_all`, such as
+//!    `opentelemetry_http::HeaderExtractor`: W3C Trace Context lets `tracestate` come in
+//!    several header fields, and a carrier with `get` alone shows only the first (the
+//!    extractor of axum-tracing-opentelemetry is one).
+//! 3. Attributes a sampling rule matches must be span fields when the span is created, such
+//!    as `http.route` and `otel.kind`: the sampler decides when the span starts, and sees
+//!    no field recorded later.
+//!
+//! ```
+//! # #[cfg(feature = "opentelemetry")] {
+//! use opentelemetry::propagation::TextMapPropagator;
+//! use opentelemetry_http::HeaderExtractor;
+//! use tracing_opentelemetry::OpenTelemetrySpanExt;
+//!
+//! // In a middleware (axum, hyper...), for each request:
+//! let request = http::Request::builder()
+//!     .header("traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")
+//!     .body(())
+//!     .unwrap();
+//! let propagator = tctx::TraceContextPropagator::new(); // or the global one
+//! let parent = propagator.extract(&HeaderExtractor(request.headers())); // rule 2: get_all
+//! let span = tracing::info_span!(
+//!     "request",
+//!     otel.kind = "server",     // rule 3: the fields the sampler's rules match,
+//!     http.route = "/checkout", // there at creation
+//! );
+//! // rule 1: the whole Context. (An error says no OpenTelemetry layer is installed.)
+//! let _ = span.set_parent(parent);
+//! # }
+//! ```
 //!
 //! Features: `opentelemetry` (the propagator and the conversions), `sampler` (the samplers
 //! and `OTEL_*` configuration; implies `opentelemetry`), `config` (configuration files;
 //! implies `sampler`, adds `saphyr-parser`) and `internal-logs` (warnings to
 //! OpenTelemetry's internal log) are on by default; without them tctx is the codec alone,
-//! with `rand` as its only dependency.
+//! with `rand` as its only dependency. On docs.rs, each item says which feature it needs.
 //!
 //! # The headers
 //!
@@ -116,6 +164,15 @@
 //! a tracestate with more than 32 members or any invalid member whole, and keeps the
 //! left-most of repeated keys (see [`TraceState`]).
 
+//!
+#![cfg_attr(feature = "sampler", doc = "[sampler-module]: crate::sampler")]
+#![cfg_attr(
+    not(feature = "sampler"),
+    doc = "[sampler-module]: https://docs.rs/tctx/latest/tctx/sampler/"
+)]
+// docs.rs (`--cfg docsrs`, nightly) labels each item with the features it needs.
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
 // Four rooms; the arrows go one way: config -> sampler / otel -> codec.
 mod codec;
 // Public with its configuration files; without them, only the home of the `OTEL_*` readers.
@@ -135,6 +192,13 @@ pub use codec::traceparent::Traceparent;
 pub use codec::tracestate::{TraceState, TraceStateIter};
 #[cfg(feature = "sampler")]
 pub use config::env::{propagator_from_env, propagator_from_env_var};
+/// The `opentelemetry` crate whose traits tctx implements (0.33): name its types through
+/// `tctx::opentelemetry` to be sure of the version.
+#[cfg(feature = "opentelemetry")]
+pub use opentelemetry;
+/// The `opentelemetry_sdk` crate whose `ShouldSample` tctx's samplers implement (0.33).
+#[cfg(feature = "sampler")]
+pub use opentelemetry_sdk;
 #[cfg(feature = "opentelemetry")]
 pub use otel::convert::ConversionError;
 #[cfg(feature = "opentelemetry")]

@@ -7,12 +7,13 @@ mod log_correlation;
 use opentelemetry::trace::SpanContext;
 use serde_json::Value;
 
-/// Asserts that `line` carries the ids and flags of `span`.
+/// Asserts that `line` carries the ids of `span`, and the flags tctx sends for it: `03`,
+/// sampled and random, for the trace started here (the SDK's span context says `01`) as for
+/// the caller's.
 fn assert_ids(line: &Value, span: &SpanContext) {
     assert_eq!(line["trace_id"], span.trace_id().to_string(), "{line}");
     assert_eq!(line["span_id"], span.span_id().to_string(), "{line}");
-    let flags = format!("{:02x}", span.trace_flags().to_u8());
-    assert_eq!(line["trace_flags"], flags, "{line}");
+    assert_eq!(line["trace_flags"], "03", "{line}");
 }
 
 fn assert_no_ids(line: &Value) {
@@ -45,6 +46,11 @@ fn each_line_carries_the_ids_of_the_current_span() {
     assert_no_ids(&lines[6]);
 
     // One trace started here, its child in it; the server span continues the caller's.
+    assert_eq!(
+        spans.root.trace_flags().to_u8(),
+        0x01,
+        "the SDK's own flags"
+    );
     assert_eq!(spans.child.trace_id(), spans.root.trace_id());
     assert_ne!(spans.child.span_id(), spans.root.span_id());
     assert_eq!(lines[4]["trace_id"], "4bf92f3577b34da6a3ce929d0e0e4736");
