@@ -669,3 +669,107 @@ fn a_sampled_remote_parent_is_honoured_end_to_end() {
         );
     }
 }
+
+// --- configuration ---------------------------------------------------------------------------
+
+/// `OTEL_TRACES_SAMPLER=parentbased_jaeger_remote` with the specification's argument keys;
+/// the service name from `OTEL_SERVICE_NAME`, else `OTEL_RESOURCE_ATTRIBUTES`. The only test
+/// of this binary that reads (and sets) these variables.
+#[test]
+fn from_the_environment() {
+    let server = StrategyServer::start();
+    server.set_body(r#"{"probabilisticSampling":{"samplingRate":0.75}}"#);
+    let arg = format!(
+        "endpoint={}, pollingIntervalMs=100000,initialSamplingRate=0.25,unknownKey=1",
+        server.endpoint()
+    );
+    std::env::set_var("OTEL_SERVICE_NAME", "");
+    std::env::set_var("OTEL_RESOURCE_ATTRIBUTES", "team=a,service.name=my%20shop");
+    let (sampler, warnings) =
+        tctx::sampler::from_env_vars(Some("parentbased_jaeger_remote"), Some(&arg));
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert_eq!(warnings[0].value(), "unknownKey=1");
+    assert!(
+        warnings[0]
+            .to_string()
+            .contains("take endpoint, pollingIntervalMs and initialSamplingRate"),
+        "{}",
+        warnings[0]
+    );
+    assert!(
+        sampler
+            .description()
+            .starts_with("ParentThreshold{root:JaegerRemote{service:my shop,"),
+        "{}",
+        sampler.description()
+    );
+    assert!(server.wait_for_requests(1, BOUND));
+    assert_eq!(server.requests()[0].target, "/sampling?service=my%20shop");
+    assert!(eventually(BOUND, || sampler
+        .description()
+        .ends_with("strategy:probabilistic:0.75}}")));
+
+    std::env::set_var("OTEL_SERVICE_NAME", "checkout");
+    let (sampler, warnings) = tctx::sampler::from_env_vars(
+        Some("jaeger_remote"),
+        Some(&format!("endpoint={}", server.endpoint())),
+    );
+    assert!(warnings.is_empty(), "{warnings:?}");
+    assert!(sampler
+        .description()
+        .starts_with("JaegerRemote{service:checkout,"));
+    // Before the first answer: the initial rate (default 0.001) as a composable probability.
+    std::env::remove_var("OTEL_SERVICE_NAME");
+    std::env::remove_var("OTEL_RESOURCE_ATTRIBUTES");
+    let (sampler, warnings) = tctx::sampler::from_env_vars(
+        Some("jaeger_remote"),
+        Some("endpoint=https://secure:5778,pollingIntervalMs=-1,initialSamplingRate=0.5"),
+    );
+    assert_eq!(warnings.len(), 2, "{warnings:?}");
+    assert_eq!(
+        sampler.description(),
+        "JaegerRemote{service:unknown_service,endpoint:http://localhost:5778/sampling,\
+         strategy:initial:ComposableProbability{0.5}}"
+    );
+}
+
+/// `jaeger_remote/development` in a configuration file, the service name from `resource`.
+#[cfg(feature = "config")]
+#[test]
+fn from_a_configuration_file() {
+    let server = StrategyServer::start();
+    server.set_body(r#"{"strategyType":1,"rateLimitingSampling":{"maxTracesPerSecond":9}}"#);
+    let yaml = format!(
+        "file_format: \"1.1\"\nresource:\n  attributes:\n    - name: service.name\n      value: cart\n\
+         tracer_provider:\n  sampler:\n    jaeger_remote/development:\n      endpoint: {}\n      \
+         interval: 100000\n      initial_sampler:\n        trace_id_ratio_based: {{ ratio: 0.5 }}\n",
+        server.endpoint()
+    );
+    let config = tctx::config::from_yaml_str(&yaml).unwrap();
+    let sampler = config.sampler();
+    assert!(
+        sampler
+            .description()
+            .starts_with("ParentThreshold{root:JaegerRemote{service:cart,"),
+        "{}",
+        sampler.description()
+    );
+    assert!(server.wait_for_requests(1, BOUND));
+    assert_eq!(server.requests()[0].target, "/sampling?service=cart");
+    assert!(eventually(BOUND, || sampler
+        .description()
+        .ends_with("strategy:ratelimiting:9}}")));
+    // Errors name the place.
+    let bad = yaml.replace("interval: 100000", "interval: 0");
+    let err = tctx::config::from_yaml_str(&bad).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "tracer_provider.sampler.jaeger_remote/development.interval: 0 is not a whole number of \
+         milliseconds above 0"
+    );
+    let bad = yaml.replace("trace_id_ratio_based: { ratio: 0.5 }", "parent_based:");
+    let err = tctx::config::from_yaml_str(&bad).unwrap_err();
+    assert!(err.to_string().starts_with(
+        "tracer_provider.sampler.jaeger_remote/development.initial_sampler: initial sampler \"parent_based\""
+    ), "{err}");
+}

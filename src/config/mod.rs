@@ -101,6 +101,8 @@
 pub(crate) mod env;
 #[cfg(feature = "config")]
 mod file;
+#[cfg(feature = "jaeger-remote")]
+pub(crate) mod jaeger;
 #[cfg(feature = "config")]
 mod model;
 mod number;

@@ -405,6 +405,12 @@ impl JaegerRemoteBuilder {
         self
     }
 
+    /// Whether the endpoint is one `build` accepts (for configuration readers).
+    #[cfg_attr(not(feature = "config"), allow(dead_code))]
+    pub(crate) fn check(&self) -> Result<(), JaegerRemoteError> {
+        sampling_url(&self.endpoint, "check").map(drop)
+    }
+
     /// Checks the configuration and starts polling: the first fetch starts now, in the
     /// background; this does not wait for it.
     ///
