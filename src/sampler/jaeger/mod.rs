@@ -15,7 +15,7 @@
 //!   samplers, so sampled spans carry `ot=th:…` and backends can count what was dropped, and
 //!   services that sample the same trace at the same or a higher rate keep it too;
 //! - **rate limiting** `N`: at most `N` new traces a second, by tctx's lock-free
-//!   [`RateLimiter`](super::RateLimiter); their count is unknown, so they carry no `th`;
+//!   [`RateLimiter`]; their count is unknown, so they carry no `th`;
 //! - **per operation**: a probability per operation (the span's name, compared exactly), a
 //!   default probability for the others, and a *lower bound*: every operation gets at least
 //!   that many sampled traces a second, whatever its probability (so a rare endpoint at 0.1%
