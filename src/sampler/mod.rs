@@ -192,6 +192,8 @@ mod adaptive;
 mod always_record;
 mod clock;
 mod composable;
+#[cfg(feature = "jaeger-remote")]
+pub mod jaeger;
 mod parent_based;
 mod probability;
 mod rate_limit;
@@ -221,6 +223,8 @@ pub use composable::{
     ComposableProbability, ComposableSampler, CompositeSampler, ParentKind, SamplingIntent,
     SamplingParams, TraceStateProvider,
 };
+#[cfg(feature = "jaeger-remote")]
+pub use jaeger::{JaegerRemote, JaegerRemoteBuilder, JaegerRemoteError};
 pub use parent_based::ParentBased;
 pub use probability::{ParentThreshold, Probability};
 pub use rate_limit::{ComposableRateLimited, RateError, RateLimited, RateLimiter};
