@@ -23,12 +23,16 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+#[path = "../tests/support/strategy_server.rs"]
+mod strategy_server;
+
 use criterion::{criterion_group, criterion_main, Criterion};
 use opentelemetry::trace::{SpanKind, TraceId};
 use opentelemetry::Context;
 use opentelemetry_http::{Bytes, HttpClient, HttpError, Request, Response};
 use opentelemetry_sdk::trace::{Sampler, SamplingDecision, ShouldSample};
-use tctx::sampler::{ComposableProbability, CompositeSampler};
+use strategy_server::StrategyServer;
+use tctx::sampler::{ComposableProbability, CompositeSampler, JaegerRemote};
 
 /// Low 64 bits 0xa30e_929d_0e0e_4736: tctx's randomness 0x0e92… is below the threshold of
 /// 0.1 (0xe666…), and the SDK's `low >> 1` is above 0.1 × 2^63: dropped by all three.
@@ -69,6 +73,27 @@ fn decide(sampler: &dyn ShouldSample, cx: &Context, name: &str) -> SamplingDecis
             &[],
         )
         .decision
+}
+
+/// tctx's sampler with the 50-operation strategy in place, polling a strategy server on
+/// loopback once an hour (so its thread sleeps during the measurement), and the server.
+fn tctx_jaeger_remote() -> (JaegerRemote, StrategyServer) {
+    let server = StrategyServer::start();
+    server.set_body(strategy_json());
+    let sampler = JaegerRemote::builder("shop")
+        .with_endpoint(server.endpoint())
+        .with_polling_interval(Duration::from_secs(3600))
+        .build()
+        .expect("tctx's Jaeger remote sampler");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while sampler.strategy().is_none() {
+        assert!(
+            Instant::now() < deadline,
+            "tctx's sampler never applied the strategy"
+        );
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    (sampler, server)
 }
 
 // ---------------------------------------------------------------------------------------
@@ -189,9 +214,11 @@ fn timed(
 
 fn jaeger_remote(c: &mut Criterion) {
     let name = operation(MEASURED);
+    let (tctx, _server) = tctx_jaeger_remote();
     let (sdk, _runtime) = sdk_jaeger_remote();
     let composite = CompositeSampler::new(ComposableProbability::new(0.1).unwrap());
-    let samplers: [(&str, &(dyn ShouldSample + Sync)); 2] = [
+    let samplers: [(&str, &(dyn ShouldSample + Sync)); 3] = [
+        ("tctx_jaeger_remote", &tctx),
         ("tctx_composite_probability", &composite),
         ("sdk_jaeger_remote", &sdk),
     ];
