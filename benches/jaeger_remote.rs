@@ -62,6 +62,8 @@ fn strategy_json() -> String {
     )
 }
 
+// Not inlined, so that callgrind can count the instructions of one decision.
+#[inline(never)]
 fn decide(sampler: &dyn ShouldSample, cx: &Context, name: &str) -> SamplingDecision {
     sampler
         .should_sample(
