@@ -471,11 +471,19 @@ fn errors_name_the_place() {
             "additionalProperties: false",
         ),
         (
-            s("jaeger_remote/development:\n  endpoint: http://localhost:14250\n  \
+            s("jaeger_remote/development:\n  endpoint: grpc://localhost:14250\n  \
                initial_sampler:\n    always_on:"),
-            "tracer_provider.sampler",
-            "sampler \"jaeger_remote/development\" is not supported by tctx",
-            "documented as unsupported",
+            if cfg!(feature = "jaeger-remote") {
+                "tracer_provider.sampler.jaeger_remote/development.endpoint"
+            } else {
+                "tracer_provider.sampler.jaeger_remote/development"
+            },
+            if cfg!(feature = "jaeger-remote") {
+                "endpoint \"grpc://localhost:14250\": expected an http:// URL"
+            } else {
+                "needs the tctx feature `jaeger-remote`"
+            },
+            "HTTP only (with the feature), the feature named (without)",
         ),
         (
             s("always_on:\n  always_off:"),

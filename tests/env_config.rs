@@ -337,18 +337,26 @@ fn invalid_rates_warn_and_use_the_default() {
 #[test]
 fn unknown_samplers_warn_and_use_the_default() {
     let default = parent_based(ON);
-    for name in [
-        "jaeger_remote",
-        "parentbased_jaeger_remote",
+    // Without the feature `jaeger-remote`, the Jaeger samplers too (tests/jaeger_remote.rs
+    // has them with it).
+    let jaeger: &[&str] = if cfg!(feature = "jaeger-remote") {
+        &[]
+    } else {
+        &[
+            "jaeger_remote",
+            "parentbased_jaeger_remote",
+            "Jaeger_Remote",
+        ]
+    };
+    for name in jaeger.iter().copied().chain([
         "xray",
-        "Jaeger_Remote",
         "always-on",
         "alwayson",
         "traceidratio_parentbased",
         "parentbased_probability",
         "always_on,always_off",
         "\u{fffd}",
-    ] {
+    ]) {
         check(&[(Some(name), None, default.clone(), &[SAMPLER])]);
         // Only the sampler is reported; its argument goes with it.
         check(&[(Some(name), Some("0.5"), default.clone(), &[SAMPLER])]);
@@ -361,6 +369,11 @@ fn unknown_samplers_warn_and_use_the_default() {
         "{message}"
     );
     assert!(message.contains("parentbased_always_on"), "{message}");
+    if !cfg!(feature = "jaeger-remote") {
+        let (_, warnings) = from_env_vars(Some("jaeger_remote"), None);
+        let message = warnings[0].to_string();
+        assert!(message.contains("feature `jaeger-remote`"), "{message}");
+    }
 }
 
 /// An argument for a sampler that takes none, or without a sampler ("The specified value will

@@ -47,3 +47,12 @@ fn ot_value_corpus_matches_the_model() {
 fn config_file_corpus_loads_or_fails_cleanly() {
     replay("config_file", fuzz_checks::config_file::check_config_file);
 }
+
+#[cfg(feature = "jaeger-remote")]
+#[test]
+fn jaeger_strategy_corpus_reads_or_fails_cleanly_and_round_trips() {
+    replay(
+        "jaeger_strategy",
+        fuzz_checks::jaeger_strategy::check_jaeger_strategy,
+    );
+}

@@ -133,6 +133,12 @@ enum Problem {
     UnusedArg(&'static str),
     /// The argument is set but `OTEL_TRACES_SAMPLER` is not.
     ArgWithoutSampler,
+    /// `OTEL_TRACES_SAMPLER` names a sampler of a tctx feature this build lacks.
+    #[cfg_attr(feature = "jaeger-remote", allow(dead_code))]
+    NeedsFeature(&'static str),
+    /// An entry of the Jaeger samplers' argument, and what was done instead.
+    #[cfg_attr(not(feature = "jaeger-remote"), allow(dead_code))]
+    JaegerArg(&'static str),
     /// A problem with an entry of `OTEL_PROPAGATORS`.
     Propagator(PropagatorProblem),
 }
@@ -246,6 +252,12 @@ impl fmt::Display for EnvWarning {
             Problem::ArgWithoutSampler => {
                 write!(f, "is ignored: {SAMPLER_VAR} is not set")
             }
+            Problem::NeedsFeature(feature) => write!(
+                f,
+                "needs the tctx feature `{feature}`, which this build lacks; using the default \
+                 {DEFAULT_SAMPLER}"
+            ),
+            Problem::JaegerArg(problem) => f.write_str(problem),
             Problem::Propagator(problem) => problem.fmt(f),
         }
     }
@@ -396,7 +408,49 @@ fn probability_or_off(ratio: f64) -> Option<ConfiguredSampler> {
 
 /// Samplers of the specification's list ("General SDK Configuration") that tctx does not
 /// implement.
-const UNSUPPORTED_SAMPLERS: [&str; 3] = ["jaeger_remote", "parentbased_jaeger_remote", "xray"];
+const UNSUPPORTED_SAMPLERS: [&str; 1] = ["xray"];
+
+/// The Jaeger remote samplers of the specification's list (feature `jaeger-remote`).
+const JAEGER_SAMPLERS: [&str; 2] = ["jaeger_remote", "parentbased_jaeger_remote"];
+
+/// `jaeger_remote` / `parentbased_jaeger_remote`: the argument read by `config::jaeger`,
+/// the service name from the environment.
+#[cfg(feature = "jaeger-remote")]
+fn jaeger_sampler(
+    name: &str,
+    arg: Option<&str>,
+    warnings: &mut Vec<EnvWarning>,
+) -> Option<ConfiguredSampler> {
+    let (settings, problems) = super::jaeger::parse_arg(arg);
+    for (entry, problem) in problems {
+        warnings.push(EnvWarning::new(
+            SAMPLER_ARG_VAR,
+            entry,
+            Problem::JaegerArg(problem),
+        ));
+    }
+    let parent_based = name.eq_ignore_ascii_case("parentbased_jaeger_remote");
+    super::jaeger::build(
+        &settings,
+        &super::jaeger::service_name_from_env(),
+        parent_based,
+    )
+}
+
+/// Without the feature: the default sampler, with a warning that names the feature.
+#[cfg(not(feature = "jaeger-remote"))]
+fn jaeger_sampler(
+    name: &str,
+    _arg: Option<&str>,
+    warnings: &mut Vec<EnvWarning>,
+) -> Option<ConfiguredSampler> {
+    warnings.push(EnvWarning::new(
+        SAMPLER_VAR,
+        name,
+        Problem::NeedsFeature("jaeger-remote"),
+    ));
+    None
+}
 
 /// Propagators of the specification's list ("General SDK Configuration") that tctx does not
 /// provide.
@@ -487,6 +541,17 @@ pub fn from_env() -> ConfiguredSampler {
 /// | `parentbased_ratelimited_callers` (tctx) | the same, and callers' sampled spans capped too: `.remote_parent_sampled(RateLimited)` | spans per second for roots, and as many again for callers; default `100` |
 /// | `adaptive` (tctx) | [`Adaptive`] | target sampled spans per second, default `100` |
 /// | `parentthreshold_adaptive` (tctx) | [`ParentThreshold`]`::new(Adaptive)` | target spans per second, default `100` |
+/// | `jaeger_remote` (feature `jaeger-remote`) | `JaegerRemote`, strategies polled from the center | `endpoint=...,pollingIntervalMs=...,initialSamplingRate=...` |
+/// | `parentbased_jaeger_remote` (feature `jaeger-remote`) | [`ParentThreshold`]`::new(JaegerRemote)`: children follow their parent | the same |
+///
+/// The Jaeger samplers (feature `jaeger-remote`) take the specification's comma-separated
+/// `endpoint` (an `http://` URL; default `http://localhost:5778/sampling`, `/sampling` added
+/// to an endpoint without a path), `pollingIntervalMs` (default 60000) and
+/// `initialSamplingRate` (default 0.001, the probability until a first strategy arrives);
+/// a bad value or an unknown key is ignored with a warning. They read the service name from
+/// `OTEL_SERVICE_NAME`, else `service.name` in `OTEL_RESOURCE_ATTRIBUTES`, else
+/// `unknown_service` (this is the one place where this function reads the environment).
+/// Without the feature, they are the default sampler, with a warning that names the feature.
 ///
 /// `parentbased_ratelimited_callers` is for services that callers outside your control reach
 /// (W3C Trace Context, "Security Considerations": a caller that sets the sampled flag on
@@ -497,7 +562,8 @@ pub fn from_env() -> ConfiguredSampler {
 ///
 /// Each problem is an [`EnvWarning`], and the configuration falls back:
 /// - An unknown sampler, or one of the specification's that tctx does not implement
-///   (`jaeger_remote`, `parentbased_jaeger_remote`, `xray`): the default sampler.
+///   (`xray`), or a Jaeger sampler in a build without the feature `jaeger-remote`: the
+///   default sampler.
 /// - A ratio that is not a number in `[0, 1]` (`abc`, `1.5`, `-0.1`, `NaN`, `inf`), or a
 ///   rate that is not a finite number above 0 or that the sampler refuses (the
 ///   [`RateLimiter`] takes at most 10^9), or a number a 64-bit float cannot hold (`1e-400`,
@@ -551,6 +617,13 @@ fn from_env_vars_with_clock(
         }
         return (default_sampler(), warnings);
     };
+    if JAEGER_SAMPLERS
+        .iter()
+        .any(|known| known.eq_ignore_ascii_case(name))
+    {
+        let sampler = jaeger_sampler(name, arg, &mut warnings);
+        return (sampler.unwrap_or_else(default_sampler), warnings);
+    }
     let Some(entry) = find_sampler(name) else {
         let problem = if UNSUPPORTED_SAMPLERS
             .iter()

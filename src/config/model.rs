@@ -238,6 +238,10 @@ pub(crate) fn tracer_provider_sampler(
     // The rest of the tracer provider (processors, limits, ...) is not tctx's to build.
     let entries = object(provider, &path)?;
     let sampler_path = path.key("sampler");
+    #[cfg(feature = "jaeger-remote")]
+    let sampler = |node, path: &Path<'_>, found: &mut RuleSets| {
+        super::jaeger::with_file_service(resource_service_name(root), || sampler(node, path, found))
+    };
     match get(entries, "sampler") {
         Some(node) => sampler(node, &sampler_path, found).map(Some),
         None => Ok(Some(ConfiguredSampler::new(ParentBased::new(AlwaysOn)))),
@@ -284,12 +288,7 @@ pub(crate) fn sampler(
         "composite/development" => {
             ConfiguredSampler::new(CompositeSampler::new(composable(value, &here, found)?))
         }
-        "jaeger_remote/development" => {
-            return Err(path.error(
-                "sampler \"jaeger_remote/development\" is not supported by tctx (it needs a \
-                 sampling service client); configure another sampler",
-            ))
-        }
+        "jaeger_remote/development" => jaeger_remote(value, &here, found)?,
         other => return Err(path.error(format!("unknown sampler \"{}\"", cut(other)))),
     };
     Ok(sampler)
@@ -594,4 +593,132 @@ pub(crate) fn propagators(
         });
     }
     Ok(Some(chosen.propagators))
+}
+
+/// `jaeger_remote/development` (`ExperimentalJaegerRemoteSampler`): `endpoint` and
+/// `initial_sampler` required, `interval` in milliseconds (default 60000); the service name is
+/// the file's `resource`'s. The initial sampler is made composable, so that its decisions are
+/// consistent and carry `th`: `always_on`, `always_off`, `trace_id_ratio_based` and
+/// `probability/development` (as `ComposableProbability`) or `composite/development`.
+#[cfg(feature = "jaeger-remote")]
+fn jaeger_remote(
+    value: &Node,
+    path: &Path<'_>,
+    found: &mut RuleSets,
+) -> Result<ConfiguredSampler, ConfigError> {
+    use crate::sampler::{JaegerRemote, ParentThreshold};
+
+    let entries = closed_object(value, &["endpoint", "interval", "initial_sampler"], path)?;
+    let endpoint_path = path.key("endpoint");
+    let endpoint = string(required(entries, "endpoint", path)?, &endpoint_path)?;
+    let mut builder = JaegerRemote::builder(super::jaeger::file_service()).with_endpoint(endpoint);
+    builder
+        .check()
+        .map_err(|error| endpoint_path.error(error.to_string()))?;
+    if let Some(node) = get(entries, "interval") {
+        let interval_path = path.key("interval");
+        let ms = number(node, &interval_path)?;
+        if ms.fract() != 0.0 || !(1.0..=1e12).contains(&ms) {
+            return Err(interval_path.error(format!(
+                "{} is not a whole number of milliseconds above 0",
+                cut(&scalar_text(node))
+            )));
+        }
+        // Whole and within [1, 1e12]: exact.
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        let ms = ms as u64;
+        builder = builder.with_polling_interval(std::time::Duration::from_millis(ms));
+    }
+    let initial_path = path.key("initial_sampler");
+    let (name, initial) = single(
+        required(entries, "initial_sampler", path)?,
+        "sampler",
+        &initial_path,
+    )?;
+    let here = initial_path.key(name);
+    let initial: Arc<dyn ComposableSampler> = match name {
+        "always_on" => {
+            closed_object(initial, &[], &here)?;
+            Arc::new(ComposableAlwaysOn)
+        }
+        "always_off" => {
+            closed_object(initial, &[], &here)?;
+            Arc::new(ComposableAlwaysOff)
+        }
+        "trace_id_ratio_based" | "probability/development" => {
+            let ratio = probability_ratio(initial, &here)?;
+            if ratio == 0.0 {
+                Arc::new(ComposableAlwaysOff)
+            } else {
+                Arc::new(
+                    ComposableProbability::new(ratio)
+                        .map_err(|error| here.key("ratio").error(error.to_string()))?,
+                )
+            }
+        }
+        "composite/development" => composable(initial, &here, found)?,
+        other => {
+            return Err(initial_path.error(format!(
+                "initial sampler \"{}\" is not supported here: tctx takes always_on, always_off, \
+                 trace_id_ratio_based, probability/development or composite/development, whose \
+                 decisions are consistent",
+                cut(other)
+            )))
+        }
+    };
+    let sampler = builder
+        .with_initial_sampler(initial)
+        .build()
+        .map_err(|error| path.error(error.to_string()))?;
+    // Roots by the center; spans with a parent follow it (keeping a consistent th).
+    Ok(ConfiguredSampler::new(ParentThreshold::new(sampler)))
+}
+
+/// Without the feature, the node is an error that names it.
+#[cfg(not(feature = "jaeger-remote"))]
+fn jaeger_remote(
+    _value: &Node,
+    path: &Path<'_>,
+    _found: &mut RuleSets,
+) -> Result<ConfiguredSampler, ConfigError> {
+    Err(path.error(
+        "needs the tctx feature `jaeger-remote` (a client for the remote sampling service), \
+         which this build lacks",
+    ))
+}
+
+/// The file's service name: `resource.attributes` entry `service.name`, else
+/// `service.name` in `resource.attributes_list`, else `unknown_service`. The resource is
+/// not tctx's to check: anything unexpected is skipped.
+#[cfg(feature = "jaeger-remote")]
+fn resource_service_name(root: &Entries) -> String {
+    let resource = get(root, "resource").and_then(|node| match node {
+        Node::Map(entries) => Some(entries.as_slice()),
+        _ => None,
+    });
+    let Some(resource) = resource else {
+        return super::jaeger::UNKNOWN_SERVICE.to_owned();
+    };
+    let from_attributes = match get(resource, "attributes") {
+        Some(Node::Seq(items)) => items.iter().find_map(|item| match item {
+            Node::Map(entries)
+                if get(entries, "name")
+                    .is_some_and(|n| matches!(n, Node::Scalar(s) if s.text == "service.name")) =>
+            {
+                match get(entries, "value") {
+                    Some(Node::Scalar(value)) if !value.text.is_empty() => Some(value.text.clone()),
+                    _ => None,
+                }
+            }
+            _ => None,
+        }),
+        _ => None,
+    };
+    from_attributes.unwrap_or_else(|| {
+        let list = match get(resource, "attributes_list") {
+            Some(Node::Scalar(list)) => Some(list.text.as_str()),
+            _ => None,
+        };
+        super::jaeger::service_name(None, list)
+    })
 }

@@ -10,6 +10,9 @@ use tctx::{TraceState, Traceparent};
 // The fuzz crate has a `config` feature of its own, on by default, for this check.
 #[cfg(feature = "config")]
 pub mod config_file;
+// The fuzz crate has a `jaeger-remote` feature of its own, on by default, for this check.
+#[cfg(feature = "jaeger-remote")]
+pub mod jaeger_strategy;
 
 /// What the reference model makes of a traceparent: trace-id, parent-id, flags (known bits).
 type ModelTraceparent = (String, String, u8);

@@ -15,7 +15,7 @@
 //!   samplers, so sampled spans carry `ot=th:…` and backends can count what was dropped, and
 //!   services that sample the same trace at the same or a higher rate keep it too;
 //! - **rate limiting** `N`: at most `N` new traces a second, by tctx's lock-free
-//!   [`RateLimiter`](super::RateLimiter); their count is unknown, so they carry no `th`;
+//!   [`RateLimiter`]; their count is unknown, so they carry no `th`;
 //! - **per operation**: a probability per operation (the span's name, compared exactly), a
 //!   default probability for the others, and a *lower bound*: every operation gets at least
 //!   that many sampled traces a second, whatever its probability (so a rare endpoint at 0.1%
@@ -403,6 +403,12 @@ impl JaegerRemoteBuilder {
     pub fn with_clock(mut self, clock: impl Clock + 'static) -> Self {
         self.clock = Arc::new(clock);
         self
+    }
+
+    /// Whether the endpoint is one `build` accepts (for configuration readers).
+    #[cfg_attr(not(feature = "config"), allow(dead_code))]
+    pub(crate) fn check(&self) -> Result<(), JaegerRemoteError> {
+        sampling_url(&self.endpoint, "check").map(drop)
     }
 
     /// Checks the configuration and starts polling: the first fetch starts now, in the
