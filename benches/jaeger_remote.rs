@@ -226,7 +226,11 @@ fn jaeger_remote(c: &mut Criterion) {
     ];
     let cx = Context::new();
     for (label, sampler) in &samplers {
-        assert_eq!(decide(*sampler, &cx, &name), SamplingDecision::Drop, "{label}");
+        assert_eq!(
+            decide(*sampler, &cx, &name),
+            SamplingDecision::Drop,
+            "{label}"
+        );
     }
 
     let mut group = c.benchmark_group("jaeger_remote");

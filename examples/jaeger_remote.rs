@@ -123,7 +123,9 @@ pub fn run(mut print: impl FnMut(&str)) -> Vec<Line> {
         }
         if second == CHANGE_AFTER {
             server.set_body(SECOND);
-            print("the center changes: checkout 0.5 -> 1, search 0.1 -> 0, the rest 0.25 -> 0.0625");
+            print(
+                "the center changes: checkout 0.5 -> 1, search 0.1 -> 0, the rest 0.25 -> 0.0625",
+            );
         }
     }
     // A span in the current context, to show that children follow their parent's decision.

@@ -95,7 +95,12 @@ fn decide(sampler: &JaegerRemote, name: &str, trace_id: u128) -> (SamplingDecisi
 
 fn fifty_listed_operations_drop_without_allocating() {
     let (sampler, _server) = sampler_with(fifty_operations(0.01, 0.0));
-    for name in [operation(0), operation(37), operation(49), "unlisted".to_owned()] {
+    for name in [
+        operation(0),
+        operation(37),
+        operation(49),
+        "unlisted".to_owned(),
+    ] {
         assert_eq!(
             decide(&sampler, &name, DROPPED_ID),
             (SamplingDecision::Drop, 0),

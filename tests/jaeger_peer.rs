@@ -151,8 +151,14 @@ fn per_operation_strategies_first_fetch_lower_bound_th_and_stopping() {
             sigmas(probabilistic, rate),
             sigmas(peer_sampled, rate)
         );
-        assert!((low..=high).contains(&probabilistic), "tctx {operation}: {all}");
-        assert!((low..=high).contains(&peer_sampled), "peer {operation}: {all}");
+        assert!(
+            (low..=high).contains(&probabilistic),
+            "tctx {operation}: {all}"
+        );
+        assert!(
+            (low..=high).contains(&peer_sampled),
+            "peer {operation}: {all}"
+        );
         assert_eq!(ours.sampled, probabilistic + lower_bound, "{all}");
 
         // 2. The lower bound (2 a second): tctx adds a few traces, never more than the
@@ -165,7 +171,11 @@ fn per_operation_strategies_first_fetch_lower_bound_th_and_stopping() {
 
         // 5, 6. tctx: `th` of the rate on the probability's spans, none on the lower bound's;
         // `sampler.type` and `sampler.param`. The peer: neither.
-        let th = if probabilistic > 0 { th_of(rate) } else { String::new() };
+        let th = if probabilistic > 0 {
+            th_of(rate)
+        } else {
+            String::new()
+        };
         let mut tracestates: Vec<&str> = Vec::new();
         if probabilistic > 0 {
             tracestates.push(&th);
@@ -225,7 +235,11 @@ fn rate_limiting_strategy() {
         ours.sampled, peer["operations"]["checkout"]["sampled"]
     );
     assert!((1..=5 + 5 * 10).contains(&ours.sampled), "{all}");
-    assert_eq!(ours.by_type.get("ratelimiting"), Some(&ours.sampled), "{all}");
+    assert_eq!(
+        ours.by_type.get("ratelimiting"),
+        Some(&ours.sampled),
+        "{all}"
+    );
     assert_eq!(ours.tracestates, [""], "{all}");
     assert!(peer["first_update_ms"].is_null(), "difference 3: {all}");
     assert_eq!(

@@ -39,7 +39,11 @@ fn the_centers_change_arrives_within_a_second() {
     for second in CHANGE_AFTER + 1..=SECONDS {
         // The second: every checkout (th:0), no search, the rest at 1/16 (th:f).
         let checkout = line(&lines, second, "checkout");
-        assert_eq!((checkout.sampled, ot(checkout)), (SPANS, vec!["th:0"]), "{all}");
+        assert_eq!(
+            (checkout.sampled, ot(checkout)),
+            (SPANS, vec!["th:0"]),
+            "{all}"
+        );
         assert_eq!(line(&lines, second, "search").sampled, 0, "{all}");
         assert_eq!(ot(line(&lines, second, "browse")), ["th:f"], "{all}");
     }
@@ -47,4 +51,29 @@ fn the_centers_change_arrives_within_a_second() {
         all.ends_with("a child of a sampled checkout is sampled too: true"),
         "{all}"
     );
+}
+
+/// The README's "Sampling set from the center" YAML builds the sampler of the Rust beside it.
+#[test]
+fn the_readme_yaml_is_the_readme_rust() {
+    use tctx::sampler::{ComposableProbability, JaegerRemote, ParentThreshold, SamplerDescription};
+
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let section = &readme[readme
+        .find("### Sampling set from the center")
+        .expect("the section")..];
+    let start = section.find("```yaml\n").expect("its YAML") + "```yaml\n".len();
+    let yaml = &section[start..start + section[start..].find("```").unwrap()];
+    let config = tctx::config::from_yaml_str(yaml).unwrap();
+    // A port where nothing answers: neither sampler gets a strategy during the test.
+    let rust = ParentThreshold::new(
+        JaegerRemote::builder("checkout")
+            .with_endpoint("http://localhost:5778/sampling")
+            .with_polling_interval(std::time::Duration::from_secs(60))
+            .with_initial_sampler(ComposableProbability::new(0.001).unwrap())
+            .build()
+            .unwrap(),
+    );
+    assert_eq!(config.sampler().description(), rust.description());
 }
