@@ -34,8 +34,8 @@ use opentelemetry_sdk::trace::{Sampler, SamplingDecision, ShouldSample};
 use strategy_server::StrategyServer;
 use tctx::sampler::{ComposableProbability, CompositeSampler, JaegerRemote};
 
-/// Low 64 bits 0xa30e_929d_0e0e_4736: tctx's randomness 0x0e92… is below the threshold of
-/// 0.1 (0xe666…), and the SDK's `low >> 1` is above 0.1 × 2^63: dropped by all three.
+/// Low 64 bits `0xa30e_929d_0e0e_4736`: tctx's randomness `0x0e92…` is below the threshold of
+/// 0.1 (`0xe666…`), and the SDK's `low >> 1` is above 0.1 × 2^63: dropped by all three.
 const DROPPED_ID: u128 = 0x4bf9_2f35_77b3_4da6_a30e_929d_0e0e_4736;
 const OPERATIONS: usize = 50;
 const MEASURED: usize = 37;

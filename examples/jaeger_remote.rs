@@ -72,6 +72,10 @@ pub struct Line {
 
 /// Runs the demonstration, calling `print` with each line of output; returns every line's
 /// numbers.
+///
+/// # Panics
+///
+/// If the sampler cannot be built (it can: the endpoint is the server's, on loopback).
 pub fn run(mut print: impl FnMut(&str)) -> Vec<Line> {
     let server = StrategyServer::start();
     server.set_body(FIRST);
@@ -94,20 +98,20 @@ pub fn run(mut print: impl FnMut(&str)) -> Vec<Line> {
         std::thread::sleep(Duration::from_secs(1));
         print(&format!("second {second}: {}", sampler.description()));
         for operation in OPERATIONS {
-            let mut sampled = 0;
+            let mut kept = 0;
             let mut ot = BTreeSet::new();
             for _ in 0..SPANS {
                 let mut span = tracer.start(operation);
                 let context = span.span_context().clone();
                 if context.is_sampled() {
-                    sampled += 1;
+                    kept += 1;
                     ot.insert(context.trace_state().get("ot").unwrap_or("").to_owned());
                 }
                 span.end();
             }
             let shown: Vec<&str> = ot.iter().map(String::as_str).collect();
             print(&format!(
-                "  {operation:<9} sampled {sampled:>4}/{SPANS}  {}",
+                "  {operation:<9} sampled {kept:>4}/{SPANS}  {}",
                 if shown.is_empty() {
                     "-".to_owned()
                 } else {
@@ -117,7 +121,7 @@ pub fn run(mut print: impl FnMut(&str)) -> Vec<Line> {
             lines.push(Line {
                 second,
                 operation,
-                sampled,
+                sampled: kept,
                 ot,
             });
         }

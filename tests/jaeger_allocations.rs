@@ -26,7 +26,7 @@ use tctx::sampler::{JaegerRemote, ManualClock};
 #[global_allocator]
 static ALLOCATOR: dhat::Alloc = dhat::Alloc;
 
-/// Low 64 bits 0xa30e_929d_0e0e_4736: randomness 0x0e92…, dropped below about 0.94.
+/// Low 64 bits `0xa30e_929d_0e0e_4736`: randomness `0x0e92…`, dropped below about 0.94.
 const DROPPED_ID: u128 = 0x4bf9_2f35_77b3_4da6_a30e_929d_0e0e_4736;
 
 /// Runs `f` and returns its result with the number of heap blocks allocated meanwhile.
