@@ -45,6 +45,10 @@
 //! 8. **Stopping.** The peer has no way to stop (no `shutdown`), its timer is not `unref`ed
 //!    and keeps polling after the sampler and the provider are dropped and collected, keeping
 //!    node alive. tctx's thread ends when the last clone is dropped: no request after that.
+//! 9. **The endpoint.** The peer appends `/sampling` to whatever endpoint it is given, so the
+//!    full URL Jaeger documents (`http://localhost:5778/sampling`) becomes
+//!    `/sampling/sampling`; tctx takes the URL as given and adds `/sampling` only to an
+//!    endpoint without a path, so both forms work.
 
 // Counts here are at most 10,000: exact as f64, and the 4σ bounds are clamped at 0. The
 // first test walks the eight points in order, and reads best whole.
@@ -138,6 +142,14 @@ fn per_operation_strategies_first_fetch_lower_bound_th_and_stopping() {
     );
     assert!(tctx_first < interval / 2, "{all}");
     assert!(peer_first >= interval * 9 / 10, "difference 1: {all}");
+
+    // 9. The endpoint: the peer was given `http://ADDR` and asked for `/sampling`; given
+    // `http://ADDR/sampling`, it would ask for `/sampling/sampling`.
+    assert_eq!(
+        peer["fetches"][0]["url"],
+        format!("http://{}/sampling?service={PEER_SERVICE}", server.addr()),
+        "difference 9: {all}"
+    );
 
     // Which strategy each operation gets: the listed rate, else the default; both agree.
     let expected = [
