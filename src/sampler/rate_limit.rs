@@ -448,6 +448,100 @@ impl fmt::Debug for RateLimited {
     }
 }
 
+/// Caps the spans its delegate would sample at a number per second, as a composable: a rule
+/// can say "server spans under `/api/*`: at most 100 per second".
+///
+/// The delegate states its intent; a span it would sample (its threshold against the trace's
+/// randomness, or fresh randomness when its count is unreliable) takes a token from the
+/// [`RateLimiter`]. With a token, the intent is "sample, count unreliable" (so the
+/// [`CompositeSampler`](super::CompositeSampler) erases `th`: the span's probability is not
+/// known); without one, or when the delegate would not sample, "drop". The delegate's
+/// attributes and tracestate provider are kept. Clones share the budget.
+///
+/// Description `ComposableRateLimited{rate:100,burst:100,delegate:…}`.
+///
+/// # Examples
+///
+/// ```
+/// use opentelemetry::trace::SpanKind;
+/// use tctx::sampler::{
+///     ComposableAlwaysOn, ComposableRateLimited, ComposableRuleBased, CompositeSampler, RateLimiter,
+///     Rule, SpanMatcher,
+/// };
+///
+/// let api = SpanMatcher::new().span_kinds([SpanKind::Server]).attribute_patterns("http.route", ["/api/*"], [""; 0]);
+/// let sampler = CompositeSampler::new(ComposableRuleBased::new([
+///     Rule::new(api, ComposableRateLimited::new(ComposableAlwaysOn, RateLimiter::new(100.0)?)),
+/// ]));
+/// # let _ = sampler;
+/// # Ok::<(), tctx::sampler::RateError>(())
+/// ```
+#[derive(Clone)]
+pub struct ComposableRateLimited {
+    delegate: ComposableDelegate,
+    limiter: RateLimiter,
+}
+
+impl ComposableRateLimited {
+    /// Samples what `delegate` would, within the budget of `limiter`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tctx::sampler::{ComposableAlwaysOn, ComposableRateLimited, RateLimiter, SamplerDescription};
+    ///
+    /// let sampler = ComposableRateLimited::new(ComposableAlwaysOn, RateLimiter::new(5.0)?);
+    /// assert_eq!(sampler.description(), "ComposableRateLimited{rate:5,burst:5,delegate:ComposableAlwaysOn}");
+    /// # Ok::<(), tctx::sampler::RateError>(())
+    /// ```
+    #[must_use]
+    pub fn new(delegate: impl ComposableSampler + 'static, limiter: RateLimiter) -> Self {
+        Self {
+            delegate: Arc::new(delegate),
+            limiter,
+        }
+    }
+
+    /// The limiter, shared with this sampler's clones.
+    #[must_use]
+    pub fn limiter(&self) -> &RateLimiter {
+        &self.limiter
+    }
+}
+
+impl ComposableSampler for ComposableRateLimited {
+    fn sampling_intent<'s>(&'s self, params: &SamplingParams<'_>) -> SamplingIntent<'s> {
+        let intent = self.delegate.sampling_intent(params);
+        let would_sample = intent.threshold().is_some_and(|threshold| {
+            let randomness = if intent.adjusted_count_reliable() {
+                params.randomness()
+            } else {
+                Randomness::random()
+            };
+            threshold.samples(randomness)
+        });
+        let admitted = would_sample && self.limiter.try_acquire();
+        intent.rethreshold(admitted.then_some(Threshold::SAMPLE_ALL), false)
+    }
+}
+
+impl SamplerDescription for ComposableRateLimited {
+    fn description(&self) -> String {
+        format!(
+            "ComposableRateLimited{{rate:{},burst:{},delegate:{}}}",
+            self.limiter.per_second(),
+            self.limiter.burst(),
+            self.delegate.description()
+        )
+    }
+}
+
+impl fmt::Debug for ComposableRateLimited {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.description())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::time::Duration;
@@ -800,99 +894,5 @@ mod tests {
             assert_eq!(dropped.trace_state.header(), "ot=th:c");
         }
         assert!(shared.try_acquire());
-    }
-}
-
-/// Caps the spans its delegate would sample at a number per second, as a composable: a rule
-/// can say "server spans under `/api/*`: at most 100 per second".
-///
-/// The delegate states its intent; a span it would sample (its threshold against the trace's
-/// randomness, or fresh randomness when its count is unreliable) takes a token from the
-/// [`RateLimiter`]. With a token, the intent is "sample, count unreliable" (so the
-/// [`CompositeSampler`](super::CompositeSampler) erases `th`: the span's probability is not
-/// known); without one, or when the delegate would not sample, "drop". The delegate's
-/// attributes and tracestate provider are kept. Clones share the budget.
-///
-/// Description `ComposableRateLimited{rate:100,burst:100,delegate:…}`.
-///
-/// # Examples
-///
-/// ```
-/// use opentelemetry::trace::SpanKind;
-/// use tctx::sampler::{
-///     ComposableAlwaysOn, ComposableRateLimited, ComposableRuleBased, CompositeSampler, RateLimiter,
-///     Rule, SpanMatcher,
-/// };
-///
-/// let api = SpanMatcher::new().span_kinds([SpanKind::Server]).attribute_patterns("http.route", ["/api/*"], [""; 0]);
-/// let sampler = CompositeSampler::new(ComposableRuleBased::new([
-///     Rule::new(api, ComposableRateLimited::new(ComposableAlwaysOn, RateLimiter::new(100.0)?)),
-/// ]));
-/// # let _ = sampler;
-/// # Ok::<(), tctx::sampler::RateError>(())
-/// ```
-#[derive(Clone)]
-pub struct ComposableRateLimited {
-    delegate: ComposableDelegate,
-    limiter: RateLimiter,
-}
-
-impl ComposableRateLimited {
-    /// Samples what `delegate` would, within the budget of `limiter`.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use tctx::sampler::{ComposableAlwaysOn, ComposableRateLimited, RateLimiter, SamplerDescription};
-    ///
-    /// let sampler = ComposableRateLimited::new(ComposableAlwaysOn, RateLimiter::new(5.0)?);
-    /// assert_eq!(sampler.description(), "ComposableRateLimited{rate:5,burst:5,delegate:ComposableAlwaysOn}");
-    /// # Ok::<(), tctx::sampler::RateError>(())
-    /// ```
-    #[must_use]
-    pub fn new(delegate: impl ComposableSampler + 'static, limiter: RateLimiter) -> Self {
-        Self {
-            delegate: Arc::new(delegate),
-            limiter,
-        }
-    }
-
-    /// The limiter, shared with this sampler's clones.
-    #[must_use]
-    pub fn limiter(&self) -> &RateLimiter {
-        &self.limiter
-    }
-}
-
-impl ComposableSampler for ComposableRateLimited {
-    fn sampling_intent<'s>(&'s self, params: &SamplingParams<'_>) -> SamplingIntent<'s> {
-        let intent = self.delegate.sampling_intent(params);
-        let would_sample = intent.threshold().is_some_and(|threshold| {
-            let randomness = if intent.adjusted_count_reliable() {
-                params.randomness()
-            } else {
-                Randomness::random()
-            };
-            threshold.samples(randomness)
-        });
-        let admitted = would_sample && self.limiter.try_acquire();
-        intent.rethreshold(admitted.then_some(Threshold::SAMPLE_ALL), false)
-    }
-}
-
-impl SamplerDescription for ComposableRateLimited {
-    fn description(&self) -> String {
-        format!(
-            "ComposableRateLimited{{rate:{},burst:{},delegate:{}}}",
-            self.limiter.per_second(),
-            self.limiter.burst(),
-            self.delegate.description()
-        )
-    }
-}
-
-impl fmt::Debug for ComposableRateLimited {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.description())
     }
 }
