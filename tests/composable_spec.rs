@@ -622,3 +622,31 @@ fn a_root_keeps_the_users_tracestate_and_decides_on_its_rv() {
         .count();
     assert_eq!(kept, 0, "every root decided on the user's rv, below th:8");
 }
+
+/// A composable may hand a span's parameters to other threads (`SamplingParams` is `Sync`),
+/// and the attribute lookup gives the same answers from any of them and from a clone.
+#[test]
+fn sampling_params_are_shared_across_threads() {
+    let attributes = [
+        opentelemetry::KeyValue::new("http.route", "/cart"),
+        opentelemetry::KeyValue::new("http.method", "GET"),
+    ];
+    let params = tctx::sampler::SamplingParams::new(
+        None,
+        opentelemetry::trace::TraceId::from(1),
+        "GET",
+        &opentelemetry::trace::SpanKind::Server,
+        &attributes,
+        &[],
+    );
+    let route = |p: &tctx::sampler::SamplingParams<'_>| {
+        p.attribute("http.route").map(|v| v.as_str().into_owned())
+    };
+    std::thread::scope(|scope| {
+        let params = &params;
+        let seen = scope.spawn(move || (route(params), params.attribute("http.method").is_some()));
+        assert_eq!(seen.join().unwrap(), (Some("/cart".to_owned()), true));
+    });
+    assert_eq!(route(&params.clone()), Some("/cart".to_owned()));
+    assert!(params.attribute("missing").is_none());
+}

@@ -198,7 +198,6 @@ mod rate_limit;
 mod ratio;
 mod rules;
 
-use std::borrow::Cow;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
@@ -490,23 +489,20 @@ pub(crate) fn ot_value(trace_state: &OtelTraceState) -> OtValue<'_> {
     OtValue::parse(trace_state.get(OT_KEY).unwrap_or(""))
 }
 
-/// `trace_state` with its `ot` member replaced by `new_ot` (removed when empty). A borrowed
-/// `new_ot` is, by the contract of [`OtValue::with_threshold`], the value `ot` already has:
-/// then `trace_state` is cloned, not rebuilt (and not even compared).
-// The variant of the `Cow` is the information: borrowed means unchanged.
-#[allow(clippy::ptr_arg)]
+/// `trace_state` with its `ot` member replaced by `new_ot` (removed when empty); when `new_ot`
+/// is the value `old` already has, `trace_state` is cloned, not rebuilt.
 pub(crate) fn with_ot(
     trace_state: &OtelTraceState,
     old: &OtValue<'_>,
-    new_ot: &Cow<'_, str>,
+    new_ot: &str,
 ) -> OtelTraceState {
-    if matches!(new_ot, Cow::Borrowed(_)) || **new_ot == *old.as_str() {
+    if new_ot == old.as_str() {
         return trace_state.clone();
     }
     let updated = if new_ot.is_empty() {
         trace_state.delete(OT_KEY)
     } else {
-        trace_state.insert(OT_KEY, new_ot.as_ref())
+        trace_state.insert(OT_KEY, new_ot)
     };
     // Both only fail for keys or values outside the grammar, which `ot` and its rewritten
     // value are not. If they do, drop `ot` rather than keep a threshold that is now wrong.
