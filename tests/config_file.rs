@@ -94,10 +94,10 @@ fn every_snippet_loads_and_means_what_it_says() {
         (
             "Sampler_parent_based_typical.yaml",
             ParentBased::new(TraceIdRatioBased::new(0.01))
-                .remote_parent_sampled(AlwaysOn)
-                .remote_parent_not_sampled(AlwaysOff)
-                .local_parent_sampled(AlwaysOn)
-                .local_parent_not_sampled(AlwaysOff)
+                .with_remote_parent_sampled(AlwaysOn)
+                .with_remote_parent_not_sampled(AlwaysOff)
+                .with_local_parent_sampled(AlwaysOn)
+                .with_local_parent_not_sampled(AlwaysOff)
                 .description(),
         ),
         (
@@ -109,8 +109,8 @@ fn every_snippet_loads_and_means_what_it_says() {
             CompositeSampler::new(ComposableRuleBased::new([
                 Rule::new(
                     SpanMatcher::new()
-                        .span_kinds([SpanKind::Client])
-                        .attribute_values("db.operation", ["PING"]),
+                        .with_span_kinds([SpanKind::Client])
+                        .with_attribute_values("db.operation", ["PING"]),
                     ComposableAlwaysOff,
                 ),
                 Rule::new(
@@ -124,11 +124,11 @@ fn every_snippet_loads_and_means_what_it_says() {
             "Sampler_rule_based_kitchen_sink.yaml",
             CompositeSampler::new(ComposableRuleBased::new([
                 Rule::new(
-                    SpanMatcher::new().attribute_values("http.route", ["/healthz", "/livez"]),
+                    SpanMatcher::new().with_attribute_values("http.route", ["/healthz", "/livez"]),
                     ComposableAlwaysOff,
                 ),
                 Rule::new(
-                    SpanMatcher::new().attribute_patterns(
+                    SpanMatcher::new().with_attribute_patterns(
                         "http.path",
                         ["/internal/*"],
                         ["/internal/special/*"],
@@ -137,8 +137,8 @@ fn every_snippet_loads_and_means_what_it_says() {
                 ),
                 Rule::new(
                     SpanMatcher::new()
-                        .span_kinds([SpanKind::Client])
-                        .parents([ParentKind::None]),
+                        .with_span_kinds([SpanKind::Client])
+                        .with_parents([ParentKind::None]),
                     ComposableProbability::new(0.05).unwrap(),
                 ),
                 Rule::new(
@@ -251,14 +251,14 @@ fn every_sampler_type() {
              local_parent_sampled:\n    always_off:",
             pb(&|| {
                 ParentBased::new(AlwaysOff)
-                    .remote_parent_not_sampled(AlwaysOn)
-                    .local_parent_sampled(AlwaysOff)
+                    .with_remote_parent_not_sampled(AlwaysOn)
+                    .with_local_parent_sampled(AlwaysOff)
             }),
             "given branches replace their defaults",
         ),
         (
             "parent_based:\n  root:\n  remote_parent_sampled:\n    always_off:",
-            pb(&|| ParentBased::new(AlwaysOn).remote_parent_sampled(AlwaysOff)),
+            pb(&|| ParentBased::new(AlwaysOn).with_remote_parent_sampled(AlwaysOff)),
             "a null branch is its default",
         ),
         (
@@ -339,16 +339,16 @@ fn every_sampler_type() {
              always_on: }",
             CompositeSampler::new(ComposableRuleBased::new([Rule::new(
                 SpanMatcher::new()
-                    .span_kinds([
+                    .with_span_kinds([
                         SpanKind::Internal,
                         SpanKind::Server,
                         SpanKind::Client,
                         SpanKind::Producer,
                         SpanKind::Consumer,
                     ])
-                    .parents([ParentKind::None, ParentKind::Remote, ParentKind::Local])
-                    .attribute_values("code", ["404", "500"])
-                    .attribute_patterns("path", [""; 0], ["/x/*"]),
+                    .with_parents([ParentKind::None, ParentKind::Remote, ParentKind::Local])
+                    .with_attribute_values("code", ["404", "500"])
+                    .with_attribute_patterns("path", [""; 0], ["/x/*"]),
                 ComposableAlwaysOn,
             )]))
             .description(),
@@ -829,7 +829,7 @@ fn substitution_through_the_public_api() {
     };
     let expected = |route: &str| {
         Ok(CompositeSampler::new(ComposableRuleBased::new([Rule::new(
-            SpanMatcher::new().attribute_values("http.route", [route]),
+            SpanMatcher::new().with_attribute_values("http.route", [route]),
             ComposableAlwaysOff,
         )]))
         .description())
@@ -1102,12 +1102,12 @@ fn the_readme_yaml_is_the_readme_rust() {
     let rust = CompositeSampler::new(ComposableParentThreshold::new(ComposableRuleBased::new([
         Rule::new(
             SpanMatcher::new()
-                .span_kinds([SpanKind::Server])
-                .attribute_values("http.route", ["/healthz", "/livez"]),
+                .with_span_kinds([SpanKind::Server])
+                .with_attribute_values("http.route", ["/healthz", "/livez"]),
             ComposableAlwaysOff,
         ),
         Rule::new(
-            SpanMatcher::new().attribute_values("http.route", ["/checkout"]),
+            SpanMatcher::new().with_attribute_values("http.route", ["/checkout"]),
             ComposableAlwaysOn,
         ),
         Rule::new(SpanMatcher::new(), ComposableProbability::new(0.1).unwrap()),

@@ -127,7 +127,7 @@ fn descriptions_are_the_ones_the_spec_gives() {
     );
     assert_eq!(
         ParentBased::new(AlwaysOn)
-            .remote_parent_not_sampled(TraceIdRatioBased::new(0.5))
+            .with_remote_parent_not_sampled(TraceIdRatioBased::new(0.5))
             .description(),
         "ParentBased{root:AlwaysOnSampler,remoteParentSampled:AlwaysOnSampler,\
          remoteParentNotSampled:TraceIdRatioBased{0.5},localParentSampled:AlwaysOnSampler,\
@@ -151,10 +151,13 @@ fn parent_based_routes_all_five_cases_and_forwards_the_whole_result() {
     // "ParentBased": the table of five cases. Each branch is a different sampler, and its
     // decision, attributes and tracestate come back unchanged.
     let sampler = ParentBased::new(Tag("root", SamplingDecision::RecordOnly))
-        .remote_parent_sampled(Tag("remote-sampled", SamplingDecision::Drop))
-        .remote_parent_not_sampled(Tag("remote-not-sampled", SamplingDecision::RecordAndSample))
-        .local_parent_sampled(Tag("local-sampled", SamplingDecision::Drop))
-        .local_parent_not_sampled(Tag("local-not-sampled", SamplingDecision::RecordOnly));
+        .with_remote_parent_sampled(Tag("remote-sampled", SamplingDecision::Drop))
+        .with_remote_parent_not_sampled(Tag(
+            "remote-not-sampled",
+            SamplingDecision::RecordAndSample,
+        ))
+        .with_local_parent_sampled(Tag("local-sampled", SamplingDecision::Drop))
+        .with_local_parent_not_sampled(Tag("local-not-sampled", SamplingDecision::RecordOnly));
     let id = trace_id_with_randomness(5);
     let invalid_parent = Context::new().with_remote_span_context(SpanContext::empty_context());
     #[rustfmt::skip]
@@ -532,7 +535,7 @@ fn callers_who_sample_everything_are_capped() {
     let clock = ManualClock::new();
     let limiter = RateLimiter::new(10.0).unwrap().with_clock(clock.clone());
     let sampler =
-        ParentBased::new(AlwaysOn).remote_parent_sampled(RateLimited::new(AlwaysOn, limiter));
+        ParentBased::new(AlwaysOn).with_remote_parent_sampled(RateLimited::new(AlwaysOn, limiter));
     let ids = random_trace_ids(5, 5_000);
     let mut admitted = 0;
     for (i, &id) in ids.iter().enumerate() {

@@ -356,7 +356,7 @@ const SAMPLERS: [SamplerEntry; 13] = [
             let roots = RateLimiter::new(rate).ok()?.with_clock(clock.clone());
             let callers = RateLimiter::new(rate).ok()?.with_clock(clock.clone());
             let sampler = ParentBased::new(RateLimited::new(AlwaysOn, roots))
-                .remote_parent_sampled(RateLimited::new(AlwaysOn, callers));
+                .with_remote_parent_sampled(RateLimited::new(AlwaysOn, callers));
             Some(ConfiguredSampler::new(sampler))
         },
     },
@@ -484,7 +484,7 @@ pub fn from_env() -> ConfiguredSampler {
 /// | `parentthreshold_probability` (tctx) | [`ParentThreshold`]`::new(Probability)` | ratio, default `1.0` |
 /// | `ratelimited` (tctx) | [`RateLimited`]`::new(AlwaysOn, RateLimiter)` | spans per second, default `100` |
 /// | `parentbased_ratelimited` (tctx) | [`ParentBased`]`::new(RateLimited)`: roots capped, callers' decisions followed | spans per second, default `100` |
-/// | `parentbased_ratelimited_callers` (tctx) | the same, and callers' sampled spans capped too: `.remote_parent_sampled(RateLimited)` | spans per second for roots, and as many again for callers; default `100` |
+/// | `parentbased_ratelimited_callers` (tctx) | the same, and callers' sampled spans capped too: `.with_remote_parent_sampled(RateLimited)` | spans per second for roots, and as many again for callers; default `100` |
 /// | `adaptive` (tctx) | [`Adaptive`] | target sampled spans per second, default `100` |
 /// | `parentthreshold_adaptive` (tctx) | [`ParentThreshold`]`::new(Adaptive)` | target spans per second, default `100` |
 ///

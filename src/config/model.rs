@@ -322,16 +322,16 @@ fn parent_based(
         None => ParentBased::new(AlwaysOn),
     };
     if let Some(sampler) = branch("remote_parent_sampled")? {
-        parent_based = parent_based.remote_parent_sampled(sampler);
+        parent_based = parent_based.with_remote_parent_sampled(sampler);
     }
     if let Some(sampler) = branch("remote_parent_not_sampled")? {
-        parent_based = parent_based.remote_parent_not_sampled(sampler);
+        parent_based = parent_based.with_remote_parent_not_sampled(sampler);
     }
     if let Some(sampler) = branch("local_parent_sampled")? {
-        parent_based = parent_based.local_parent_sampled(sampler);
+        parent_based = parent_based.with_local_parent_sampled(sampler);
     }
     if let Some(sampler) = branch("local_parent_not_sampled")? {
-        parent_based = parent_based.local_parent_not_sampled(sampler);
+        parent_based = parent_based.with_local_parent_not_sampled(sampler);
     }
     Ok(ConfiguredSampler::new(parent_based))
 }
@@ -452,7 +452,7 @@ fn rule(node: &Node, path: &Path<'_>, found: &mut RuleSets) -> Result<Rule, Conf
             .enumerate()
             .map(|(i, name)| span_kind(name, &path.index(i)))
             .collect::<Result<Vec<_>, _>>()?;
-        matcher = matcher.span_kinds(kinds);
+        matcher = matcher.with_span_kinds(kinds);
     }
     if let Some(node) = get(entries, "parent") {
         let path = path.key("parent");
@@ -461,14 +461,14 @@ fn rule(node: &Node, path: &Path<'_>, found: &mut RuleSets) -> Result<Rule, Conf
             .enumerate()
             .map(|(i, name)| parent_kind(name, &path.index(i)))
             .collect::<Result<Vec<_>, _>>()?;
-        matcher = matcher.parents(parents);
+        matcher = matcher.with_parents(parents);
     }
     if let Some(node) = get(entries, "attribute_values") {
         let path = path.key("attribute_values");
         let entries = closed_object(node, &["key", "values"], &path)?;
         let key = string(required(entries, "key", &path)?, &path.key("key"))?;
         let values = strings(required(entries, "values", &path)?, &path.key("values"))?;
-        matcher = matcher.attribute_values(key.to_owned(), values);
+        matcher = matcher.with_attribute_values(key.to_owned(), values);
     }
     if let Some(node) = get(entries, "attribute_patterns") {
         let path = path.key("attribute_patterns");
@@ -484,7 +484,7 @@ fn rule(node: &Node, path: &Path<'_>, found: &mut RuleSets) -> Result<Rule, Conf
             Some(node) => strings(node, &path.key("excluded"))?,
             None => Vec::new(),
         };
-        matcher = matcher.attribute_patterns(key.to_owned(), included, excluded);
+        matcher = matcher.with_attribute_patterns(key.to_owned(), included, excluded);
     }
     let sampler_path = path.key("sampler");
     let sampler = composable(required(entries, "sampler", path)?, &sampler_path, found)?;

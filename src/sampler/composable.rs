@@ -63,7 +63,7 @@ pub struct SamplingParams<'a> {
 /// use tctx::sampler::{ParentKind, SpanMatcher};
 ///
 /// // Rules for spans that continue a caller's trace.
-/// let matcher = SpanMatcher::new().parents([ParentKind::Remote]);
+/// let matcher = SpanMatcher::new().with_parents([ParentKind::Remote]);
 /// # let _ = matcher;
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -391,11 +391,11 @@ impl<'s> SamplingIntent<'s> {
     /// use tctx::sampler::SamplingIntent;
     ///
     /// let extra = [KeyValue::new("sampling.rule", "checkout")];
-    /// let intent = SamplingIntent::no_threshold().add_attributes(&extra);
+    /// let intent = SamplingIntent::no_threshold().with_attributes(&extra);
     /// # let _ = intent;
     /// ```
     #[must_use]
-    pub fn add_attributes(mut self, attributes: &'s [KeyValue]) -> Self {
+    pub fn with_attributes(mut self, attributes: &'s [KeyValue]) -> Self {
         if attributes.is_empty() {
             return self;
         }
@@ -418,11 +418,11 @@ impl<'s> SamplingIntent<'s> {
     /// use opentelemetry::KeyValue;
     /// use tctx::sampler::SamplingIntent;
     ///
-    /// let intent = SamplingIntent::no_threshold().add_owned_attributes(vec![KeyValue::new("a", 1)]);
+    /// let intent = SamplingIntent::no_threshold().with_owned_attributes(vec![KeyValue::new("a", 1)]);
     /// # let _ = intent;
     /// ```
     #[must_use]
-    pub fn add_owned_attributes(mut self, attributes: Vec<KeyValue>) -> Self {
+    pub fn with_owned_attributes(mut self, attributes: Vec<KeyValue>) -> Self {
         if attributes.is_empty() {
             return self;
         }
@@ -447,11 +447,11 @@ impl<'s> SamplingIntent<'s> {
     ///
     /// fn keep(parent: &TraceState, _sampled: bool) -> TraceState { parent.clone() }
     /// let provider: &'static dyn TraceStateProvider = &keep;
-    /// let intent = SamplingIntent::no_threshold().trace_state_provider(provider);
+    /// let intent = SamplingIntent::no_threshold().with_trace_state_provider(provider);
     /// # let _ = intent;
     /// ```
     #[must_use]
-    pub fn trace_state_provider(mut self, provider: &'s dyn TraceStateProvider) -> Self {
+    pub fn with_trace_state_provider(mut self, provider: &'s dyn TraceStateProvider) -> Self {
         self.trace_state = Some(provider);
         self
     }
@@ -974,7 +974,7 @@ impl ComposableSampler for ComposableAnnotating {
     fn sampling_intent<'s>(&'s self, params: &SamplingParams<'_>) -> SamplingIntent<'s> {
         self.delegate
             .sampling_intent(params)
-            .add_attributes(&self.attributes)
+            .with_attributes(&self.attributes)
     }
 }
 

@@ -69,7 +69,7 @@
 //! use tctx::sampler::{AlwaysOn, ParentBased, Probability, RateLimited, RateLimiter};
 //!
 //! let sampler = ParentBased::new(RateLimited::new(Probability::new(0.1)?, RateLimiter::new(50.0)?))
-//!     .remote_parent_sampled(RateLimited::new(AlwaysOn, RateLimiter::new(200.0)?));
+//!     .with_remote_parent_sampled(RateLimited::new(AlwaysOn, RateLimiter::new(200.0)?));
 //! let provider = SdkTracerProvider::builder().with_sampler(sampler).build();
 //! # let _ = provider;
 //! # Ok::<(), Box<dyn std::error::Error>>(())
@@ -88,7 +88,7 @@
 //! use opentelemetry_sdk::trace::SdkTracerProvider;
 //! use tctx::sampler::{Adaptive, ParentThreshold};
 //!
-//! let sampler = ParentThreshold::new(Adaptive::new(20.0)?.time_constant(Duration::from_secs(30)));
+//! let sampler = ParentThreshold::new(Adaptive::new(20.0)?.with_time_constant(Duration::from_secs(30)));
 //! let provider = SdkTracerProvider::builder().with_sampler(sampler).build();
 //! # let _ = provider;
 //! # Ok::<(), Box<dyn std::error::Error>>(())
@@ -137,10 +137,10 @@
 //!
 //! let rules = ComposableRuleBased::new([
 //!     Rule::new(
-//!         SpanMatcher::new().span_kinds([SpanKind::Server]).attribute_values("http.route", ["/healthz", "/livez"]),
+//!         SpanMatcher::new().with_span_kinds([SpanKind::Server]).with_attribute_values("http.route", ["/healthz", "/livez"]),
 //!         ComposableAlwaysOff,
 //!     ),
-//!     Rule::new(SpanMatcher::new().attribute_values("http.route", ["/checkout"]), ComposableAlwaysOn),
+//!     Rule::new(SpanMatcher::new().with_attribute_values("http.route", ["/checkout"]), ComposableAlwaysOn),
 //!     Rule::new(SpanMatcher::new(), ComposableProbability::new(0.1)?),
 //! ]);
 //! // Roots by the rules; spans with a parent follow it, so callers' decisions stand.

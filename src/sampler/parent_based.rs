@@ -27,7 +27,7 @@ use super::{delegate, with_parent, AlwaysOff, AlwaysOn, Delegate, SamplerDescrip
 /// use tctx::sampler::{AlwaysOn, ParentBased, Probability, RateLimited, RateLimiter};
 ///
 /// let sampler = ParentBased::new(Probability::new(0.1)?)
-///     .remote_parent_sampled(RateLimited::new(AlwaysOn, RateLimiter::new(100.0)?));
+///     .with_remote_parent_sampled(RateLimited::new(AlwaysOn, RateLimiter::new(100.0)?));
 /// let provider = SdkTracerProvider::builder().with_sampler(sampler).build();
 /// # let _ = provider;
 /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -94,12 +94,12 @@ impl ParentBased {
     /// use tctx::sampler::{AlwaysOn, ParentBased, RateLimited, RateLimiter};
     ///
     /// let sampler = ParentBased::new(AlwaysOn)
-    ///     .remote_parent_sampled(RateLimited::new(AlwaysOn, RateLimiter::new(10.0)?));
+    ///     .with_remote_parent_sampled(RateLimited::new(AlwaysOn, RateLimiter::new(10.0)?));
     /// # let _ = sampler;
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     #[must_use]
-    pub fn remote_parent_sampled(
+    pub fn with_remote_parent_sampled(
         mut self,
         sampler: impl ShouldSample + SamplerDescription + 'static,
     ) -> Self {
@@ -115,12 +115,12 @@ impl ParentBased {
     /// use tctx::sampler::{AlwaysOn, ParentBased, Probability};
     ///
     /// // Give unsampled callers a 1% chance anyway.
-    /// let sampler = ParentBased::new(AlwaysOn).remote_parent_not_sampled(Probability::new(0.01)?);
+    /// let sampler = ParentBased::new(AlwaysOn).with_remote_parent_not_sampled(Probability::new(0.01)?);
     /// # let _ = sampler;
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     #[must_use]
-    pub fn remote_parent_not_sampled(
+    pub fn with_remote_parent_not_sampled(
         mut self,
         sampler: impl ShouldSample + SamplerDescription + 'static,
     ) -> Self {
@@ -135,11 +135,11 @@ impl ParentBased {
     /// ```
     /// use tctx::sampler::{AlwaysOn, ParentBased};
     ///
-    /// let sampler = ParentBased::new(AlwaysOn).local_parent_sampled(AlwaysOn);
+    /// let sampler = ParentBased::new(AlwaysOn).with_local_parent_sampled(AlwaysOn);
     /// # let _ = sampler;
     /// ```
     #[must_use]
-    pub fn local_parent_sampled(
+    pub fn with_local_parent_sampled(
         mut self,
         sampler: impl ShouldSample + SamplerDescription + 'static,
     ) -> Self {
@@ -154,11 +154,11 @@ impl ParentBased {
     /// ```
     /// use tctx::sampler::{AlwaysOff, AlwaysOn, ParentBased};
     ///
-    /// let sampler = ParentBased::new(AlwaysOn).local_parent_not_sampled(AlwaysOff);
+    /// let sampler = ParentBased::new(AlwaysOn).with_local_parent_not_sampled(AlwaysOff);
     /// # let _ = sampler;
     /// ```
     #[must_use]
-    pub fn local_parent_not_sampled(
+    pub fn with_local_parent_not_sampled(
         mut self,
         sampler: impl ShouldSample + SamplerDescription + 'static,
     ) -> Self {

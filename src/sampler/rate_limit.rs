@@ -469,7 +469,7 @@ impl fmt::Debug for RateLimited {
 ///     Rule, SpanMatcher,
 /// };
 ///
-/// let api = SpanMatcher::new().span_kinds([SpanKind::Server]).attribute_patterns("http.route", ["/api/*"], [""; 0]);
+/// let api = SpanMatcher::new().with_span_kinds([SpanKind::Server]).with_attribute_patterns("http.route", ["/api/*"], [""; 0]);
 /// let sampler = CompositeSampler::new(ComposableRuleBased::new([
 ///     Rule::new(api, ComposableRateLimited::new(ComposableAlwaysOn, RateLimiter::new(100.0)?)),
 /// ]));
