@@ -22,8 +22,9 @@ use super::cut;
 use super::number::{parse_f64, NumberError};
 use crate::probability::MIN_PROBABILITY;
 use crate::sampler::{
-    delegate, Adaptive, AlwaysOff, AlwaysOn, Clock, Delegate, MonotonicClock, ParentBased,
-    ParentThreshold, Probability, RateLimited, RateLimiter, SamplerDescription, TraceIdRatioBased,
+    delegate, describe, Adaptive, AlwaysOff, AlwaysOn, Clock, Delegate, MonotonicClock,
+    ParentBased, ParentThreshold, Probability, RateLimited, RateLimiter, SamplerDescription,
+    TraceIdRatioBased,
 };
 use crate::TraceContextPropagator;
 
@@ -56,13 +57,13 @@ const DEFAULT_RATE: f64 = 100.0;
 /// let provider = SdkTracerProvider::builder().with_sampler(sampler).build();
 /// # let _ = provider;
 /// ```
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct ConfiguredSampler {
     inner: Delegate,
 }
 
 impl ConfiguredSampler {
-    pub(crate) fn new(sampler: impl ShouldSample + SamplerDescription + 'static) -> Self {
+    pub(crate) fn new(sampler: impl ShouldSample + 'static) -> Self {
         Self {
             inner: delegate(sampler),
         }
@@ -86,7 +87,13 @@ impl ShouldSample for ConfiguredSampler {
 
 impl SamplerDescription for ConfiguredSampler {
     fn description(&self) -> String {
-        self.inner.description()
+        describe(self.inner.as_ref())
+    }
+}
+
+impl fmt::Debug for ConfiguredSampler {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.description())
     }
 }
 

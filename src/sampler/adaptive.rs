@@ -338,13 +338,9 @@ impl SamplerDescription for Adaptive {
 }
 
 impl fmt::Debug for Adaptive {
+    /// The description: a combinator describes its delegate by its `Debug` text.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Adaptive")
-            .field("target", &self.target)
-            .field("time_constant", &self.time_constant)
-            .field("probability", &self.probability())
-            .field("clock", &self.clock)
-            .finish_non_exhaustive()
+        f.write_str(&self.description())
     }
 }
 
@@ -543,7 +539,8 @@ mod tests {
         traffic.run(&clone, 50, 3);
         assert!((sampler.probability() - 0.1).abs() < 0.01);
         assert_eq!(sampler.threshold(), clone.threshold());
-        assert!(format!("{sampler:?}").starts_with("Adaptive { target: 5.0,"));
+        assert_eq!(format!("{sampler:?}"), sampler.description());
+        assert!(format!("{clone:?}").starts_with("Adaptive{target:5,probability:0.1"));
     }
 
     #[test]

@@ -693,8 +693,9 @@ impl SamplerDescription for CompositeSampler {
 }
 
 impl fmt::Debug for CompositeSampler {
+    /// The description: a combinator describes its delegate by its `Debug` text.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "CompositeSampler{{{}}}", self.description())
+        f.write_str(&self.description())
     }
 }
 

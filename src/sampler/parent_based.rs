@@ -7,7 +7,7 @@ use opentelemetry::{Context, KeyValue};
 use opentelemetry_sdk::trace::SamplingResult;
 use opentelemetry_sdk::trace::ShouldSample;
 
-use super::{delegate, with_parent, AlwaysOff, AlwaysOn, Delegate, SamplerDescription};
+use super::{delegate, describe, with_parent, AlwaysOff, AlwaysOn, Delegate, SamplerDescription};
 
 /// Follows the parent's sampled flag, with a sampler for each of the five cases of the SDK
 /// specification ("ParentBased"): no parent (`root`), a remote parent sampled or not, a local
@@ -19,7 +19,8 @@ use super::{delegate, with_parent, AlwaysOff, AlwaysOn, Delegate, SamplerDescrip
 /// that holds a span with an invalid span context is a root. (The SDK's `Sampler::ParentBased`
 /// treats it as an unsampled parent instead.)
 ///
-/// Each branch takes any `ShouldSample` with a [`SamplerDescription`], so the branches compose:
+/// Each branch takes any `ShouldSample` (see [`SamplerDescription`] for how it is described),
+/// so the branches compose:
 /// "honour an upstream sampled flag, but at most 100 per second" is
 ///
 /// ```
@@ -51,7 +52,7 @@ enum Branch {
 }
 
 impl Branch {
-    fn of(sampler: impl ShouldSample + SamplerDescription + 'static) -> Self {
+    fn of(sampler: impl ShouldSample + 'static) -> Self {
         Self::Delegate(delegate(sampler))
     }
 
@@ -59,7 +60,7 @@ impl Branch {
         match self {
             Self::AlwaysOn => AlwaysOn.description(),
             Self::AlwaysOff => AlwaysOff.description(),
-            Self::Delegate(sampler) => sampler.description(),
+            Self::Delegate(sampler) => describe(sampler.as_ref()),
         }
     }
 }
@@ -76,7 +77,7 @@ impl ParentBased {
     /// assert!(sampler.description().starts_with("ParentBased{root:TraceIdRatioBased{0.25},"));
     /// ```
     #[must_use]
-    pub fn new(root: impl ShouldSample + SamplerDescription + 'static) -> Self {
+    pub fn new(root: impl ShouldSample + 'static) -> Self {
         Self {
             root: Branch::of(root),
             remote_parent_sampled: Branch::AlwaysOn,
@@ -99,10 +100,7 @@ impl ParentBased {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     #[must_use]
-    pub fn with_remote_parent_sampled(
-        mut self,
-        sampler: impl ShouldSample + SamplerDescription + 'static,
-    ) -> Self {
+    pub fn with_remote_parent_sampled(mut self, sampler: impl ShouldSample + 'static) -> Self {
         self.remote_parent_sampled = Branch::of(sampler);
         self
     }
@@ -120,10 +118,7 @@ impl ParentBased {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     #[must_use]
-    pub fn with_remote_parent_not_sampled(
-        mut self,
-        sampler: impl ShouldSample + SamplerDescription + 'static,
-    ) -> Self {
+    pub fn with_remote_parent_not_sampled(mut self, sampler: impl ShouldSample + 'static) -> Self {
         self.remote_parent_not_sampled = Branch::of(sampler);
         self
     }
@@ -139,10 +134,7 @@ impl ParentBased {
     /// # let _ = sampler;
     /// ```
     #[must_use]
-    pub fn with_local_parent_sampled(
-        mut self,
-        sampler: impl ShouldSample + SamplerDescription + 'static,
-    ) -> Self {
+    pub fn with_local_parent_sampled(mut self, sampler: impl ShouldSample + 'static) -> Self {
         self.local_parent_sampled = Branch::of(sampler);
         self
     }
@@ -158,10 +150,7 @@ impl ParentBased {
     /// # let _ = sampler;
     /// ```
     #[must_use]
-    pub fn with_local_parent_not_sampled(
-        mut self,
-        sampler: impl ShouldSample + SamplerDescription + 'static,
-    ) -> Self {
+    pub fn with_local_parent_not_sampled(mut self, sampler: impl ShouldSample + 'static) -> Self {
         self.local_parent_not_sampled = Branch::of(sampler);
         self
     }

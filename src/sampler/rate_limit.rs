@@ -362,10 +362,7 @@ impl RateLimited {
     /// # Ok::<(), tctx::sampler::RateError>(())
     /// ```
     #[must_use]
-    pub fn new(
-        delegate: impl ShouldSample + SamplerDescription + 'static,
-        limiter: RateLimiter,
-    ) -> Self {
+    pub fn new(delegate: impl ShouldSample + 'static, limiter: RateLimiter) -> Self {
         Self {
             delegate: super::delegate(delegate),
             limiter,
@@ -437,7 +434,7 @@ impl SamplerDescription for RateLimited {
             "RateLimited{{rate:{},burst:{},delegate:{}}}",
             self.limiter.per_second,
             self.limiter.burst,
-            self.delegate.description()
+            super::describe(self.delegate.as_ref())
         )
     }
 }
