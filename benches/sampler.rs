@@ -12,7 +12,7 @@
 //! - `composite/{tctx_composite_probability,tctx_probability}`: `CompositeSampler` over
 //!   `ComposableProbability(0.1)` beside `Probability::new(0.1)`, on a root it samples
 //!   (writing `th` into an empty tracestate).
-//! - `config/load_sampling_yaml`: `tctx::config::from_yaml_str` on `examples/sampling.yaml`
+//! - `config/load_sampling_yaml`: `tctx::config::Config::from_yaml_str` on `examples/sampling.yaml`
 //!   (not a hot path: measured once, to know its order).
 //! - `rate_limiter/{one_thread,two_threads}`: `RateLimiter::try_acquire` alone, and while a
 //!   second thread calls it in a loop on the same limiter.
@@ -311,7 +311,7 @@ fn config(c: &mut Criterion) {
     let text = include_str!("../examples/sampling.yaml");
     let mut group = c.benchmark_group("config");
     group.bench_function("load_sampling_yaml", |b| {
-        b.iter(|| tctx::config::from_yaml_str(black_box(text)).unwrap());
+        b.iter(|| tctx::config::Config::from_yaml_str(black_box(text)).unwrap());
     });
     group.finish();
 }

@@ -150,12 +150,12 @@ fn every_snippet_loads_and_means_what_it_says() {
         ),
     ];
     for (file, expected) in cases {
-        let config = tctx::config::from_file(config_file(file))
+        let config = tctx::config::Config::from_file(config_file(file))
             .unwrap_or_else(|error| panic!("{file}: {error}"));
         assert_eq!(config.sampler().description(), expected, "{file}");
         assert!(config.warnings().is_empty(), "{file}");
         assert!(!config.disabled());
-        assert_eq!(config.file_format(), "1.1");
+        assert_eq!(config.file_format(), Some("1.1"));
         // No `propagator`: the schema's noop propagator.
         assert!(config.propagator().fields().next().is_none(), "{file}");
     }
@@ -166,7 +166,8 @@ fn every_snippet_loads_and_means_what_it_says() {
 /// schema's noop tracer provider: nothing is sampled.
 #[test]
 fn propagator_snippet() {
-    let config = tctx::config::from_file(config_file("Propagator_kitchen_sink.yaml")).unwrap();
+    let config =
+        tctx::config::Config::from_file(config_file("Propagator_kitchen_sink.yaml")).unwrap();
     assert_eq!(
         sorted_fields(&config.propagator()),
         ["baggage", "traceparent", "tracestate"]
@@ -728,16 +729,82 @@ fn large_and_hostile_input() {
     }
 }
 
-/// `from_file`: the extension, a missing file.
+/// `from_file`: the extension, a missing file, an error inside a file; each names the file,
+/// and an I/O error keeps its `io::Error` as the source.
 #[test]
 fn files() {
-    let error = tctx::config::from_file(config_file("README.md")).unwrap_err();
+    use tctx::config::{Config, ConfigErrorKind};
+
+    let readme = config_file("README.md");
+    let error = Config::from_file(&readme).unwrap_err();
+    assert_eq!(error.kind(), ConfigErrorKind::Io);
+    assert_eq!(error.file(), Some(readme.as_path()));
     assert!(error
         .message()
         .ends_with("a configuration file's name ends in .yaml or .yml"));
-    let error = tctx::config::from_file(config_file("missing.yaml")).unwrap_err();
-    assert!(error.message().starts_with("cannot read "));
+    assert!(std::error::Error::source(&error).is_none());
+
+    let missing = config_file("missing.yaml");
+    let error = Config::from_file(&missing).unwrap_err();
+    assert_eq!(error.kind(), ConfigErrorKind::Io);
+    assert!(error.message().starts_with("cannot read: "));
     assert_eq!(error.path(), "");
+    assert!(error
+        .to_string()
+        .starts_with(&format!("{}: cannot read: ", missing.display())));
+    let source = std::error::Error::source(&error)
+        .and_then(|source| source.downcast_ref::<std::io::Error>())
+        .expect("the io::Error");
+    assert_eq!(source.kind(), std::io::ErrorKind::NotFound);
+
+    let dir = std::env::temp_dir().join(format!("tctx-config-files-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let typo = dir.join("typo.yaml");
+    std::fs::write(
+        &typo,
+        "file_format: \"1.1\"\ntracer_provider:\n  sampler:\n    alwayson:\n",
+    )
+    .unwrap();
+    let error = Config::from_file(&typo).unwrap_err();
+    assert_eq!(error.kind(), ConfigErrorKind::Schema);
+    assert_eq!(error.file(), Some(typo.as_path()));
+    assert_eq!(
+        error.to_string(),
+        format!(
+            "{}: tracer_provider.sampler: unknown sampler \"alwayson\"",
+            typo.display()
+        )
+    );
+    let latin1 = dir.join("latin1.yaml");
+    std::fs::write(&latin1, b"file_format: \"1.1\" # caf\xe9\n").unwrap();
+    let error = Config::from_file(&latin1).unwrap_err();
+    assert_eq!(error.kind(), ConfigErrorKind::Yaml);
+    assert!(std::error::Error::source(&error).is_some());
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// Issue 16, point 4: every error has a kind a program can match.
+#[test]
+fn errors_have_kinds() {
+    use tctx::config::{Config, ConfigErrorKind};
+
+    #[rustfmt::skip]
+    let cases = [
+        ("file_format: [", ConfigErrorKind::Yaml, "not YAML"),
+        ("file_format: \"1.1\"\nfile_format: \"1.1\"", ConfigErrorKind::Yaml, "a duplicate key"),
+        ("tracer_provider: {}", ConfigErrorKind::Schema, "file_format missing"),
+        ("file_format: \"0.3\"", ConfigErrorKind::Schema, "an unsupported version"),
+        ("file_format: \"1.1\"\ntracer_provider:\n  sampler:\n    bogus:\n", ConfigErrorKind::Schema, "an unknown sampler"),
+        ("file_format: \"1.1\"\ntracer_provider:\n  sampler:\n    trace_id_ratio_based: { ratio: yes }\n", ConfigErrorKind::Schema, "a ratio that is no number"),
+        ("file_format: \"1.1\"\ntracer_provider:\n  sampler:\n    trace_id_ratio_based: { ratio: 1.5 }\n", ConfigErrorKind::Value, "a ratio above 1"),
+        ("file_format: \"1.1\"\ntracer_provider:\n  sampler:\n    probability/development: { ratio: 1e-20 }\n", ConfigErrorKind::Value, "a ratio below 2^-56"),
+        ("file_format: \"1.1\"\ntracer_provider:\n  sampler:\n    trace_id_ratio_based: { ratio: 1e-400 }\n", ConfigErrorKind::Value, "a ratio a float cannot hold"),
+    ];
+    for (yaml, kind, reason) in cases {
+        let error = Config::from_yaml_str(yaml).unwrap_err();
+        assert_eq!(error.kind(), kind, "{reason}: {error}");
+        assert_eq!(error.file(), None, "{reason}");
+    }
 }
 
 // --- substitution ---------------------------------------------------------------------------
@@ -998,7 +1065,7 @@ fn end_to_end_rules_from_a_file() {
 /// `PING` dropped, other spans follow their parent, roots sampled.
 #[test]
 fn end_to_end_redis_ping_snippet() {
-    let config = tctx::config::from_file(config_file(
+    let config = tctx::config::Config::from_file(config_file(
         "Sampler_composite_rule_based_drop_redis_ping.yaml",
     ))
     .unwrap();
@@ -1118,7 +1185,7 @@ fn the_readme_yaml_is_the_readme_rust() {
 #[test]
 fn rule_based_samplers_are_listed_with_their_paths() {
     // The README's configuration: a rule-based root under a parent threshold.
-    let config = tctx::config::from_yaml_str(
+    let config = tctx::config::Config::from_yaml_str(
         "file_format: \"1.1\"\n\
          tracer_provider:\n  sampler:\n    composite/development:\n      parent_threshold:\n        \
          root:\n          rule_based:\n            rules:\n              - span_kinds: [client]\n                \
@@ -1151,7 +1218,7 @@ fn rule_based_samplers_are_listed_with_their_paths() {
 fn merge_keys_are_refused_not_ignored() {
     // YAML 1.2 has no merge key; a 1.1 tool's `<<: *base` would otherwise vanish silently and
     // leave the default sampler in place.
-    let error = tctx::config::from_yaml_str(
+    let error = tctx::config::Config::from_yaml_str(
         "file_format: \"1.1\"\nbase: &b {sampler: {always_off: }}\ntracer_provider: {<<: *b}\n",
     )
     .unwrap_err();

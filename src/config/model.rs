@@ -12,7 +12,7 @@ use opentelemetry::trace::SpanKind;
 
 use super::env::{choose_propagators, ConfiguredSampler, KnownPropagator, PropagatorProblem};
 use super::yaml::{Node, Resolved, Scalar};
-use super::{cut, ConfigError, ConfigWarning};
+use super::{cut, ConfigError, ConfigErrorKind, ConfigWarning};
 use crate::probability::MIN_PROBABILITY;
 use crate::sampler::{
     AlwaysOff, AlwaysOn, AlwaysRecord, ComposableAlwaysOff, ComposableAlwaysOn,
@@ -57,6 +57,11 @@ impl<'a> Path<'a> {
 
     pub(crate) fn error(&self, message: impl Into<String>) -> ConfigError {
         ConfigError::new(self.to_string(), message.into())
+    }
+
+    /// An error of a value of the right type but out of range.
+    pub(crate) fn value_error(&self, message: impl Into<String>) -> ConfigError {
+        ConfigError::of_kind(ConfigErrorKind::Value, self.to_string(), message.into())
     }
 
     fn warning(&self, message: String) -> ConfigWarning {
@@ -162,7 +167,7 @@ fn number(node: &Node, path: &Path<'_>) -> Result<f64, ConfigError> {
     match node {
         Node::Scalar(scalar @ Scalar { .. }) if scalar.resolve() == Resolved::Number => scalar
             .number()
-            .map_err(|error| path.error(format!("{}: {error}", cut(&scalar.text)))),
+            .map_err(|error| path.value_error(format!("{}: {error}", cut(&scalar.text)))),
         other => Err(path.error(format!("expected a number, found {}", kind(other)))),
     }
 }
@@ -277,7 +282,7 @@ pub(crate) fn sampler(
                 ConfiguredSampler::new(AlwaysOff)
             } else {
                 let sampler = Probability::new(ratio)
-                    .map_err(|error| here.key("ratio").error(error.to_string()))?;
+                    .map_err(|error| here.key("ratio").value_error(error.to_string()))?;
                 ConfiguredSampler::new(sampler)
             }
         }
@@ -345,7 +350,7 @@ fn ratio(value: &Node, path: &Path<'_>) -> Result<f64, ConfigError> {
     let path = path.key("ratio");
     let ratio = number(node, &path)?;
     if !(0.0..=1.0).contains(&ratio) {
-        return Err(path.error(format!("{} is not in [0, 1]", cut(&scalar_text(node)))));
+        return Err(path.value_error(format!("{} is not in [0, 1]", cut(&scalar_text(node)))));
     }
     // `+ 0.0` turns -0 into 0.
     Ok(ratio + 0.0)
@@ -356,7 +361,7 @@ fn ratio(value: &Node, path: &Path<'_>) -> Result<f64, ConfigError> {
 fn probability_ratio(value: &Node, path: &Path<'_>) -> Result<f64, ConfigError> {
     let ratio = ratio(value, path)?;
     if ratio > 0.0 && ratio < MIN_PROBABILITY {
-        return Err(path.key("ratio").error(format!(
+        return Err(path.key("ratio").value_error(format!(
             "{ratio:e} is below 2^-56, the smallest sampling probability (0 samples nothing)"
         )));
     }
@@ -395,7 +400,7 @@ fn composable(
             } else {
                 Arc::new(
                     ComposableProbability::new(ratio)
-                        .map_err(|error| here.key("ratio").error(error.to_string()))?,
+                        .map_err(|error| here.key("ratio").value_error(error.to_string()))?,
                 )
             }
         }

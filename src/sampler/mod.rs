@@ -214,7 +214,8 @@ use opentelemetry_sdk::trace::{Sampler, SamplingDecision, SamplingResult, Should
 use crate::otel::randomness::{random_trace_ids, trace_id_is_random};
 use crate::probability::{OtValue, Randomness};
 
-pub use crate::config::env::{from_env, from_env_vars, ConfiguredSampler, EnvWarning};
+// Where users look for it; it lives in `config`, and nothing else here imports from there.
+pub use crate::config::env::sampler_from_env as from_env;
 pub use adaptive::Adaptive;
 pub use always_record::AlwaysRecord;
 pub use clock::{Clock, ManualClock, MonotonicClock};
@@ -226,7 +227,7 @@ pub use composable::{
 pub use parent_based::ParentBased;
 
 pub use probability::{ParentThreshold, Probability};
-pub use rate_limit::{ComposableRateLimited, RateError, RateLimited, RateLimiter};
+pub use rate_limit::{ComposableRateLimited, RateError, RateErrorKind, RateLimited, RateLimiter};
 pub use ratio::TraceIdRatioBased;
 pub use rules::{ComposableRuleBased, Predicate, Rule, SpanMatcher};
 

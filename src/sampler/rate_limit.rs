@@ -41,13 +41,28 @@ const NANOS_PER_SECOND: f64 = 1e9;
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct RateError {
-    kind: ErrorKind,
+    kind: RateErrorKind,
     value: f64,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum ErrorKind {
+/// Which number a [`RateError`] rejects.
+///
+/// # Examples
+///
+/// ```
+/// use tctx::sampler::{RateErrorKind, RateLimiter};
+///
+/// let error = RateLimiter::new(10.0)?.with_burst(0.5).unwrap_err();
+/// assert_eq!(error.kind(), RateErrorKind::Burst);
+/// # Ok::<(), tctx::sampler::RateError>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum RateErrorKind {
+    /// The rate (spans per second, or an adaptive target): not a finite number above zero
+    /// and at most 10^9.
     Rate,
+    /// The burst: not a finite number of at least 1.
     Burst,
 }
 
@@ -57,7 +72,7 @@ impl RateError {
             Ok(per_second)
         } else {
             Err(Self {
-                kind: ErrorKind::Rate,
+                kind: RateErrorKind::Rate,
                 value: per_second,
             })
         }
@@ -68,7 +83,7 @@ impl RateError {
             Ok(burst)
         } else {
             Err(Self {
-                kind: ErrorKind::Burst,
+                kind: RateErrorKind::Burst,
                 value: burst,
             })
         }
@@ -87,17 +102,31 @@ impl RateError {
     pub fn value(&self) -> f64 {
         self.value
     }
+
+    /// Whether the rate or the burst was rejected.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tctx::sampler::{RateErrorKind, RateLimiter};
+    ///
+    /// assert_eq!(RateLimiter::new(f64::NAN).unwrap_err().kind(), RateErrorKind::Rate);
+    /// ```
+    #[must_use]
+    pub fn kind(&self) -> RateErrorKind {
+        self.kind
+    }
 }
 
 impl fmt::Display for RateError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.kind {
-            ErrorKind::Rate => write!(
+            RateErrorKind::Rate => write!(
                 f,
                 "rate must be a finite number above zero and at most 1e9 per second, not {}",
                 self.value
             ),
-            ErrorKind::Burst => write!(
+            RateErrorKind::Burst => write!(
                 f,
                 "burst must be a finite number above zero and at least 1, not {}",
                 self.value
@@ -726,6 +755,7 @@ mod tests {
                 .to_string()
                 .contains("must be a finite number above zero"));
             assert!(err.value().to_bits() == rate.to_bits() || rate.is_nan());
+            assert_eq!(err.kind(), super::RateErrorKind::Rate);
         }
         assert!(RateLimiter::new(1e9).is_ok());
         assert!(RateLimiter::new(1e-300).is_ok());
@@ -733,6 +763,7 @@ mod tests {
         for burst in [0.5, 0.0, -3.0, f64::NAN, f64::INFINITY] {
             let err = base.clone().with_burst(burst).unwrap_err();
             assert!(err.to_string().starts_with("burst must be"), "{err}");
+            assert_eq!(err.kind(), super::RateErrorKind::Burst);
         }
         assert!(base.with_burst(1.0).is_ok());
     }
