@@ -1225,3 +1225,42 @@ fn merge_keys_are_refused_not_ignored() {
     assert!(error.to_string().contains("merge keys"), "{error}");
     assert!(error.to_string().starts_with("tracer_provider"), "{error}");
 }
+
+/// Issue 16, point 8: a `rule_based` sampler without rules samples nothing, as the schema
+/// says; that is valid but seldom meant, so it is a warning naming the place.
+#[test]
+fn rule_based_without_rules_is_a_warning() {
+    let config = tctx::config::Config::from_yaml_str(
+        "file_format: \"1.1\"\ntracer_provider:\n  sampler:\n    composite/development:\n      \
+         parent_threshold:\n        root:\n          rule_based:\n",
+    )
+    .unwrap();
+    let warnings: Vec<String> = config.warnings().iter().map(ToString::to_string).collect();
+    assert_eq!(
+        warnings,
+        [
+            "tracer_provider.sampler.composite/development.parent_threshold.root.rule_based: has \
+          no rules, so it samples no span"
+        ]
+    );
+    let root = opentelemetry_sdk::trace::ShouldSample::should_sample(
+        &config.sampler(),
+        None,
+        opentelemetry::trace::TraceId::from(1),
+        "GET",
+        &opentelemetry::trace::SpanKind::Server,
+        &[],
+        &[],
+    );
+    assert_eq!(
+        root.decision,
+        opentelemetry_sdk::trace::SamplingDecision::Drop
+    );
+    // With rules, no warning.
+    let config = tctx::config::Config::from_yaml_str(
+        "file_format: \"1.1\"\ntracer_provider:\n  sampler:\n    composite/development:\n      \
+         rule_based:\n        rules:\n          - sampler: { always_on: }\n",
+    )
+    .unwrap();
+    assert!(config.warnings().is_empty());
+}

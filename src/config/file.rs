@@ -472,6 +472,16 @@ impl Config {
         let mut rule_sets = Vec::new();
         let sampler = model::tracer_provider_sampler(entries, &mut rule_sets)?;
         let mut warnings = Vec::new();
+        // "If no rules match, the span is not sampled": without rules, nothing is. Valid,
+        // but seldom meant (a `rules:` key lost in an edit), so said where it is.
+        for (path, rules) in &rule_sets {
+            if rules.rules().is_empty() {
+                warnings.push(ConfigWarning {
+                    path: path.clone(),
+                    message: "has no rules, so it samples no span".to_owned(),
+                });
+            }
+        }
         let propagators = model::propagators(entries, &mut warnings)?;
         let sampler = match sampler {
             Some(sampler) if !disabled => sampler,
@@ -644,7 +654,8 @@ impl Config {
         self.file_format.as_deref()
     }
 
-    /// What was ignored: propagators tctx does not provide.
+    /// What was ignored, or is valid but most likely a mistake: propagators tctx does not
+    /// provide, a `rule_based` sampler without rules (it samples nothing).
     ///
     /// # Examples
     ///

@@ -533,7 +533,8 @@ pub struct ComposableRuleBased {
 }
 
 impl ComposableRuleBased {
-    /// The rules, in the order they are tried.
+    /// The rules, in the order they are tried. Without rules, no span matches, so none is
+    /// sampled ("If no rules match, the span is not sampled").
     ///
     /// # Examples
     ///
