@@ -84,7 +84,7 @@ pub enum ConfigErrorKind {
     /// end in `.yaml` or `.yml`. The `io::Error`, if any, is the source.
     Io,
     /// The text is not YAML 1.2 as tctx reads it: not UTF-8, a syntax error, more than
-    /// [`MAX_FILE_BYTES`](crate::config::MAX_FILE_BYTES) or another of the limits, a
+    /// `MAX_FILE_BYTES` or another of the limits, a
     /// duplicate or merge key, a `${...}` reference outside the grammar.
     Yaml,
     /// The YAML is not a configuration tctx can build: an unknown key or sampler, a missing
@@ -146,7 +146,7 @@ impl ConfigError {
         self.kind
     }
 
-    /// The configuration file, when the error is in one ([`Config::from_file`],
+    /// The configuration file, when the error is in one (`Config::from_file`,
     /// `OTEL_CONFIG_FILE`).
     ///
     /// # Examples
@@ -302,7 +302,7 @@ impl fmt::Display for ConfigWarning {
 
 /// A loaded configuration: the sampler and the propagators it configures, from the
 /// environment ([`from_env`](Self::from_env)) or an OpenTelemetry configuration file
-/// ([`from_file`](Self::from_file); see [the module docs](crate::config) for what is read and
+/// (`from_file`; see [the module docs](crate::config) for what is read and
 /// how). Loading checks everything tctx builds, so the sampler and propagator are ready;
 /// clones share the sampler.
 ///
@@ -354,7 +354,7 @@ impl Config {
     ///
     /// # Errors
     ///
-    /// With `OTEL_CONFIG_FILE` set, as [`from_file`](Self::from_file) (the error names the
+    /// With `OTEL_CONFIG_FILE` set, as `from_file` (the error names the
     /// file and the place in it); in a build without the feature `config`, an error of kind
     /// [`Unsupported`](ConfigErrorKind::Unsupported), since the file cannot be read.
     ///

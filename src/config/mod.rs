@@ -36,7 +36,7 @@
 //! OpenTelemetry's declarative configuration (`opentelemetry-configuration`, file format
 //! 1.x) describes a whole SDK in one YAML file. tctx builds two parts of it: the sampler of
 //! `tracer_provider.sampler` and the propagators of `propagator`. Load a file with
-//! [`Config::from_file`] (or [`Config::from_yaml_str`]), or name it in `OTEL_CONFIG_FILE`.
+//! `Config::from_file` (or `Config::from_yaml_str`; feature `config`), or name it in `OTEL_CONFIG_FILE`.
 //!
 //! Health checks never, callers' decisions honoured, 10% of the rest, consistently across
 //! services:
