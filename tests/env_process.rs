@@ -74,6 +74,19 @@ fn reads_the_process_environment() {
 
     #[cfg(feature = "config")]
     config_file();
+
+    // A build that reads no file says so, rather than ignore the file and use the other
+    // variables, which the file was meant to replace.
+    #[cfg(not(feature = "config"))]
+    {
+        std::env::set_var("OTEL_CONFIG_FILE", "/etc/otel.yaml");
+        let error = tctx::sampler::from_env().unwrap_err();
+        assert_eq!(error.kind(), tctx::config::ConfigErrorKind::Unsupported);
+        assert!(error
+            .to_string()
+            .starts_with("/etc/otel.yaml: OTEL_CONFIG_FILE is set"));
+        std::env::remove_var("OTEL_CONFIG_FILE");
+    }
 }
 
 /// `OTEL_CONFIG_FILE` ("configuration_sdk-environment-variables.md"): "When
