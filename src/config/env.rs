@@ -42,10 +42,10 @@ const DEFAULT_RATIO: f64 = 1.0;
 /// invalid.
 const DEFAULT_RATE: f64 = 100.0;
 
-/// The sampler that [`Config::from_env`] and [`sampler_from_env_vars`] build (and a configuration file's,
-/// with the feature `config`): any of the samplers of [`tctx::sampler`](crate::sampler),
-/// behind one type. It forwards
-/// [`ShouldSample`] and [`SamplerDescription`] to the sampler inside; clones share it.
+/// The sampler that [`Config::from_env`] and [`sampler_from_env_vars`] build (and a
+/// configuration file's, with the feature `config`): any of the samplers of
+/// [`tctx::sampler`](crate::sampler), behind one type. It forwards [`ShouldSample`] to the
+/// sampler inside and has its description (also its `Debug` text); clones share it.
 ///
 /// # Examples
 ///
