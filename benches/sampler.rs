@@ -12,7 +12,7 @@
 //! - `composite/{tctx_composite_probability,tctx_probability}`: `CompositeSampler` over
 //!   `ComposableProbability(0.1)` beside `Probability::new(0.1)`, on a root it samples
 //!   (writing `th` into an empty tracestate).
-//! - `config/load_sampling_yaml`: `tctx::config::from_yaml_str` on `examples/sampling.yaml`
+//! - `config/load_sampling_yaml`: `tctx::config::Config::from_yaml_str` on `examples/sampling.yaml`
 //!   (not a hot path: measured once, to know its order).
 //! - `rate_limiter/{one_thread,two_threads}`: `RateLimiter::try_acquire` alone, and while a
 //!   second thread calls it in a loop on the same limiter.
@@ -114,20 +114,24 @@ fn five_rules() -> CompositeSampler {
     CompositeSampler::new(ComposableRuleBased::new([
         Rule::new(
             SpanMatcher::new()
-                .span_kinds([SpanKind::Client])
-                .attribute_values("db.operation", ["PING"]),
+                .with_span_kinds([SpanKind::Client])
+                .with_attribute_values("db.operation", ["PING"]),
             ComposableAlwaysOff,
         ),
         Rule::new(
-            SpanMatcher::new().attribute_values("http.route", ["/healthz", "/livez"]),
+            SpanMatcher::new().with_attribute_values("http.route", ["/healthz", "/livez"]),
             ComposableAlwaysOff,
         ),
         Rule::new(
-            SpanMatcher::new().attribute_patterns("http.route", ["/api/*"], ["/api/internal/*"]),
+            SpanMatcher::new().with_attribute_patterns(
+                "http.route",
+                ["/api/*"],
+                ["/api/internal/*"],
+            ),
             ComposableProbability::new(0.1).unwrap(),
         ),
         Rule::new(
-            SpanMatcher::new().attribute_values("http.route", ["/checkout"]),
+            SpanMatcher::new().with_attribute_values("http.route", ["/checkout"]),
             ComposableAlwaysOn,
         ),
         Rule::new(
@@ -307,7 +311,7 @@ fn config(c: &mut Criterion) {
     let text = include_str!("../examples/sampling.yaml");
     let mut group = c.benchmark_group("config");
     group.bench_function("load_sampling_yaml", |b| {
-        b.iter(|| tctx::config::from_yaml_str(black_box(text)).unwrap());
+        b.iter(|| tctx::config::Config::from_yaml_str(black_box(text)).unwrap());
     });
     group.finish();
 }

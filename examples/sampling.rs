@@ -29,8 +29,8 @@ use opentelemetry::KeyValue;
 use opentelemetry_sdk::trace::{IdGenerator, SdkTracerProvider};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use tctx::config::Config;
-use tctx::sampler::{ConfiguredSampler, SamplerDescription, SamplingParams};
+use tctx::config::{Config, ConfiguredSampler};
+use tctx::sampler::{SamplerDescription, SamplingParams};
 use tctx::{TraceContextPropagator, Traceparent};
 
 /// What the "ot written" column means.
@@ -110,18 +110,21 @@ fn configurations() -> Vec<(String, Box<dyn Fn() -> ConfiguredSampler>)> {
         let label =
             format!("OTEL_TRACES_SAMPLER={name} OTEL_TRACES_SAMPLER_ARG={arg} (environment)");
         // `from_env` logs bad values to OpenTelemetry's internal log and falls back; the pure
-        // `from_env_vars` returns them, so show them here too.
-        let (_, warnings) = tctx::sampler::from_env_vars(Some(&name), Some(&arg));
+        // `sampler_from_env_vars` returns them, so show them here too.
+        let (_, warnings) = tctx::config::sampler_from_env_vars(Some(&name), Some(&arg));
         for warning in warnings {
             println!("warning: {warning}");
         }
-        return vec![(label, Box::new(tctx::sampler::from_env))];
+        // OTEL_CONFIG_FILE is unset here (`main` has read it), so this cannot fail.
+        let from_env = || tctx::sampler::from_env().expect("OTEL_CONFIG_FILE is unset");
+        return vec![(label, Box::new(from_env))];
     }
     DEMO.iter()
         .map(|&(name, arg)| {
             let label = format!("OTEL_TRACES_SAMPLER={name} OTEL_TRACES_SAMPLER_ARG={arg}");
             let make = move || {
-                let (sampler, warnings) = tctx::sampler::from_env_vars(Some(name), Some(arg));
+                let (sampler, warnings) =
+                    tctx::config::sampler_from_env_vars(Some(name), Some(arg));
                 assert!(warnings.is_empty(), "{warnings:?}");
                 sampler
             };
@@ -442,18 +445,19 @@ fn print_rules(path: &str, config: &Config) {
 }
 
 fn main() {
-    match tctx::config::from_env() {
-        Ok(Some(config)) => {
-            let path = std::env::var("OTEL_CONFIG_FILE").unwrap_or_default();
-            print_rules(&path, &config);
-            println!("\n{OT_EXPLAINED}");
-            return;
-        }
-        Ok(None) => {}
+    // Read once: a file that does not load stops the program, as it should a service.
+    let config = match tctx::config::Config::from_env() {
+        Ok(config) => config,
         Err(error) => {
             eprintln!("OTEL_CONFIG_FILE: {error}");
             std::process::exit(1);
         }
+    };
+    if config.file_format().is_some() {
+        let path = std::env::var("OTEL_CONFIG_FILE").unwrap_or_default();
+        print_rules(&path, &config);
+        println!("\n{OT_EXPLAINED}");
+        return;
     }
     for (label, make) in configurations() {
         let report = simulate(make, SPANS);

@@ -32,9 +32,10 @@
 //!   `Probability`, `ParentThreshold`, rate limiting, adaptive rates, OpenTelemetry's
 //!   composable samplers with rule-based sampling, and configuration from
 //!   `OTEL_TRACES_SAMPLER`. Its module docs are a guide to sampling.
-//! - `config` (feature `config`): the sampler and propagators of an OpenTelemetry
-//!   configuration file (`tracer_provider.sampler`, `propagator`), also read by
-//!   `sampler::from_env()` and `propagator_from_env()` when `OTEL_CONFIG_FILE` is set.
+//! - `config` (feature `sampler`): `Config::from_env()`, the sampler and propagators of the
+//!   `OTEL_*` variables read once, and (feature `config`) of an OpenTelemetry configuration
+//!   file (`tracer_provider.sampler`, `propagator`), named by `OTEL_CONFIG_FILE` or loaded with
+//!   `Config::from_file`. `sampler::from_env()` and `propagator_from_env()` are its shorthands.
 //! - `tctx::env_carrier` and `tctx::server_timing` (feature `opentelemetry`): a context through environment variables to a child process
 //!   (`TRACEPARENT`, `TRACESTATE`, `BAGGAGE`), and the `Server-Timing` trace metric of a
 //!   response, with any propagator registered globally.
@@ -175,11 +176,9 @@
 
 // Four rooms; the arrows go one way: config -> sampler / otel -> codec.
 mod codec;
-// Public with its configuration files; without them, only the home of the `OTEL_*` readers.
-#[cfg(feature = "config")]
+// The `OTEL_*` variables with the feature `sampler`; configuration files with `config`.
+#[cfg(feature = "sampler")]
 pub mod config;
-#[cfg(all(feature = "sampler", not(feature = "config")))]
-mod config;
 #[cfg(feature = "opentelemetry")]
 mod otel;
 #[cfg(feature = "sampler")]
@@ -191,7 +190,7 @@ pub use codec::probability;
 pub use codec::traceparent::Traceparent;
 pub use codec::tracestate::{TraceState, TraceStateIter};
 #[cfg(feature = "sampler")]
-pub use config::env::{propagator_from_env, propagator_from_env_var};
+pub use config::env::propagator_from_env;
 /// The `opentelemetry` crate whose traits tctx implements (0.33): name its types through
 /// `tctx::opentelemetry` to be sure of the version.
 #[cfg(feature = "opentelemetry")]

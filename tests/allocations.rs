@@ -375,16 +375,16 @@ mod sampler {
             CompositeSampler::new(ComposableParentThreshold::new(ComposableRuleBased::new([
                 Rule::new(
                     SpanMatcher::new()
-                        .span_kinds([SpanKind::Client])
-                        .attribute_values("db.operation", ["PING"]),
+                        .with_span_kinds([SpanKind::Client])
+                        .with_attribute_values("db.operation", ["PING"]),
                     ComposableAlwaysOff,
                 ),
                 Rule::new(
-                    SpanMatcher::new().attribute_values("http.route", ["/healthz", "/livez"]),
+                    SpanMatcher::new().with_attribute_values("http.route", ["/healthz", "/livez"]),
                     ComposableAlwaysOff,
                 ),
                 Rule::new(
-                    SpanMatcher::new().attribute_patterns(
+                    SpanMatcher::new().with_attribute_patterns(
                         "http.route",
                         ["/api/*"],
                         ["/api/internal/*"],
@@ -392,7 +392,7 @@ mod sampler {
                     ComposableProbability::new(0.1).unwrap(),
                 ),
                 Rule::new(
-                    SpanMatcher::new().attribute_values("http.route", ["/checkout"]),
+                    SpanMatcher::new().with_attribute_values("http.route", ["/checkout"]),
                     ComposableAlwaysOn,
                 ),
                 Rule::new(

@@ -159,7 +159,7 @@ fn unchanged_tracestate_is_returned_as_it_came() {
 fn descriptions() {
     let rules = ComposableRuleBased::new([
         Rule::new(
-            SpanMatcher::new().span_kinds([SpanKind::Server]),
+            SpanMatcher::new().with_span_kinds([SpanKind::Server]),
             ComposableAlwaysOff,
         ),
         Rule::new(SpanMatcher::new(), ComposableProbability::new(0.1).unwrap()),
@@ -220,7 +220,7 @@ impl ComposableSampler for Marking {
                 .unwrap()
         }
         SamplingIntent::sample_at(Threshold::from_probability(0.5).unwrap())
-            .trace_state_provider(&provide)
+            .with_trace_state_provider(&provide)
     }
 }
 
@@ -270,53 +270,53 @@ fn rule_cases() -> Vec<RuleCase> {
     vec![
         RuleCase { matcher: SpanMatcher::new, kind: SpanKind::Client, parent: ParentKind::Local, name: "x", attributes: Vec::new, matches: true,
             reason: "no conditions: matches all spans that reach it" },
-        RuleCase { matcher: || SpanMatcher::new().attribute_values("http.route", ["/healthz", "/livez"]), kind: SpanKind::Server, parent: ParentKind::None, name: "GET", attributes: || route("/livez"), matches: true,
+        RuleCase { matcher: || SpanMatcher::new().with_attribute_values("http.route", ["/healthz", "/livez"]), kind: SpanKind::Server, parent: ParentKind::None, name: "GET", attributes: || route("/livez"), matches: true,
             reason: "attribute_values: the attribute's value matches any of these" },
-        RuleCase { matcher: || SpanMatcher::new().attribute_values("http.route", ["/healthz"]), kind: SpanKind::Server, parent: ParentKind::None, name: "GET", attributes: || route("/healthz/x"), matches: false,
+        RuleCase { matcher: || SpanMatcher::new().with_attribute_values("http.route", ["/healthz"]), kind: SpanKind::Server, parent: ParentKind::None, name: "GET", attributes: || route("/healthz/x"), matches: false,
             reason: "attribute_values is equality, not a prefix" },
-        RuleCase { matcher: || SpanMatcher::new().attribute_values("http.route", ["/healthz"]), kind: SpanKind::Server, parent: ParentKind::None, name: "GET", attributes: Vec::new, matches: false,
+        RuleCase { matcher: || SpanMatcher::new().with_attribute_values("http.route", ["/healthz"]), kind: SpanKind::Server, parent: ParentKind::None, name: "GET", attributes: Vec::new, matches: false,
             reason: "a missing attribute matches no attribute condition" },
-        RuleCase { matcher: || SpanMatcher::new().attribute_values("http.response.status_code", ["404"]), kind: SpanKind::Server, parent: ParentKind::None, name: "GET", attributes: || vec![KeyValue::new("http.response.status_code", 404_i64)], matches: true,
+        RuleCase { matcher: || SpanMatcher::new().with_attribute_values("http.response.status_code", ["404"]), kind: SpanKind::Server, parent: ParentKind::None, name: "GET", attributes: || vec![KeyValue::new("http.response.status_code", 404_i64)], matches: true,
             reason: "a value of \"404\" would match the http.response.status_code 404" },
-        RuleCase { matcher: || SpanMatcher::new().attribute_values("flag", ["true"]), kind: SpanKind::Server, parent: ParentKind::None, name: "GET", attributes: || vec![KeyValue::new("flag", true)], matches: true,
+        RuleCase { matcher: || SpanMatcher::new().with_attribute_values("flag", ["true"]), kind: SpanKind::Server, parent: ParentKind::None, name: "GET", attributes: || vec![KeyValue::new("flag", true)], matches: true,
             reason: "non-string attributes are matched using their string representation (bool)" },
-        RuleCase { matcher: || SpanMatcher::new().attribute_values("ratio", ["0.5"]), kind: SpanKind::Server, parent: ParentKind::None, name: "GET", attributes: || vec![KeyValue::new("ratio", 0.5)], matches: true,
+        RuleCase { matcher: || SpanMatcher::new().with_attribute_values("ratio", ["0.5"]), kind: SpanKind::Server, parent: ParentKind::None, name: "GET", attributes: || vec![KeyValue::new("ratio", 0.5)], matches: true,
             reason: "string representation (double)" },
-        RuleCase { matcher: || SpanMatcher::new().attribute_values("tags", ["b"]), kind: SpanKind::Server, parent: ParentKind::None, name: "GET", attributes: || vec![KeyValue::new("tags", Value::Array(Array::String(vec![StringValue::from("a"), StringValue::from("b")])))], matches: true,
+        RuleCase { matcher: || SpanMatcher::new().with_attribute_values("tags", ["b"]), kind: SpanKind::Server, parent: ParentKind::None, name: "GET", attributes: || vec![KeyValue::new("tags", Value::Array(Array::String(vec![StringValue::from("a"), StringValue::from("b")])))], matches: true,
             reason: "for array attributes, if any item matches, it is considered a match" },
-        RuleCase { matcher: || SpanMatcher::new().attribute_values("codes", ["500"]), kind: SpanKind::Server, parent: ParentKind::None, name: "GET", attributes: || vec![KeyValue::new("codes", Value::Array(Array::I64(vec![200, 404])))], matches: false,
+        RuleCase { matcher: || SpanMatcher::new().with_attribute_values("codes", ["500"]), kind: SpanKind::Server, parent: ParentKind::None, name: "GET", attributes: || vec![KeyValue::new("codes", Value::Array(Array::I64(vec![200, 404])))], matches: false,
             reason: "no array item matches" },
-        RuleCase { matcher: || SpanMatcher::new().attribute_patterns("http.path", ["/internal/*"], ["/internal/special/*"]), kind: SpanKind::Server, parent: ParentKind::None, name: "GET", attributes: || vec![KeyValue::new("http.path", "/internal/a")], matches: true,
+        RuleCase { matcher: || SpanMatcher::new().with_attribute_patterns("http.path", ["/internal/*"], ["/internal/special/*"]), kind: SpanKind::Server, parent: ParentKind::None, name: "GET", attributes: || vec![KeyValue::new("http.path", "/internal/a")], matches: true,
             reason: "attribute_patterns: included" },
-        RuleCase { matcher: || SpanMatcher::new().attribute_patterns("http.path", ["/internal/*"], ["/internal/special/*"]), kind: SpanKind::Server, parent: ParentKind::None, name: "GET", attributes: || vec![KeyValue::new("http.path", "/internal/special/a")], matches: false,
+        RuleCase { matcher: || SpanMatcher::new().with_attribute_patterns("http.path", ["/internal/*"], ["/internal/special/*"]), kind: SpanKind::Server, parent: ParentKind::None, name: "GET", attributes: || vec![KeyValue::new("http.path", "/internal/special/a")], matches: false,
             reason: "excluded has higher priority than included" },
-        RuleCase { matcher: || SpanMatcher::new().attribute_patterns("http.path", [""; 0], ["/internal/*"]), kind: SpanKind::Server, parent: ParentKind::None, name: "GET", attributes: || vec![KeyValue::new("http.path", "/public")], matches: true,
+        RuleCase { matcher: || SpanMatcher::new().with_attribute_patterns("http.path", [""; 0], ["/internal/*"]), kind: SpanKind::Server, parent: ParentKind::None, name: "GET", attributes: || vec![KeyValue::new("http.path", "/public")], matches: true,
             reason: "no included patterns: all values are included" },
-        RuleCase { matcher: || SpanMatcher::new().attribute_patterns("http.path", ["/API/*"], [""; 0]), kind: SpanKind::Server, parent: ParentKind::None, name: "GET", attributes: || vec![KeyValue::new("http.path", "/api/x")], matches: false,
+        RuleCase { matcher: || SpanMatcher::new().with_attribute_patterns("http.path", ["/API/*"], [""; 0]), kind: SpanKind::Server, parent: ParentKind::None, name: "GET", attributes: || vec![KeyValue::new("http.path", "/api/x")], matches: false,
             reason: "matching is case-sensitive" },
-        RuleCase { matcher: || SpanMatcher::new().attribute_patterns("status", ["4*"], [""; 0]), kind: SpanKind::Server, parent: ParentKind::None, name: "GET", attributes: || vec![KeyValue::new("status", 404_i64)], matches: true,
+        RuleCase { matcher: || SpanMatcher::new().with_attribute_patterns("status", ["4*"], [""; 0]), kind: SpanKind::Server, parent: ParentKind::None, name: "GET", attributes: || vec![KeyValue::new("status", 404_i64)], matches: true,
             reason: "a pattern of \"4*\" would match any http.response.status_code in 400-499" },
-        RuleCase { matcher: || SpanMatcher::new().attribute_patterns("v", ["a?c"], [""; 0]), kind: SpanKind::Server, parent: ParentKind::None, name: "GET", attributes: || vec![KeyValue::new("v", "abc")], matches: true,
+        RuleCase { matcher: || SpanMatcher::new().with_attribute_patterns("v", ["a?c"], [""; 0]), kind: SpanKind::Server, parent: ParentKind::None, name: "GET", attributes: || vec![KeyValue::new("v", "abc")], matches: true,
             reason: "'?' matches any single character" },
-        RuleCase { matcher: || SpanMatcher::new().span_kinds([SpanKind::Client, SpanKind::Producer]), kind: SpanKind::Producer, parent: ParentKind::None, name: "x", attributes: Vec::new, matches: true,
+        RuleCase { matcher: || SpanMatcher::new().with_span_kinds([SpanKind::Client, SpanKind::Producer]), kind: SpanKind::Producer, parent: ParentKind::None, name: "x", attributes: Vec::new, matches: true,
             reason: "span_kinds: if the span's kind matches any of these, it matches" },
-        RuleCase { matcher: || SpanMatcher::new().span_kinds([SpanKind::Client]), kind: SpanKind::Server, parent: ParentKind::None, name: "x", attributes: Vec::new, matches: false,
+        RuleCase { matcher: || SpanMatcher::new().with_span_kinds([SpanKind::Client]), kind: SpanKind::Server, parent: ParentKind::None, name: "x", attributes: Vec::new, matches: false,
             reason: "span_kinds: other kinds do not match" },
-        RuleCase { matcher: || SpanMatcher::new().parents([ParentKind::None]), kind: SpanKind::Client, parent: ParentKind::None, name: "x", attributes: Vec::new, matches: true,
+        RuleCase { matcher: || SpanMatcher::new().with_parents([ParentKind::None]), kind: SpanKind::Client, parent: ParentKind::None, name: "x", attributes: Vec::new, matches: true,
             reason: "parent none: the trace root" },
-        RuleCase { matcher: || SpanMatcher::new().parents([ParentKind::None]), kind: SpanKind::Client, parent: ParentKind::Remote, name: "x", attributes: Vec::new, matches: false,
+        RuleCase { matcher: || SpanMatcher::new().with_parents([ParentKind::None]), kind: SpanKind::Client, parent: ParentKind::Remote, name: "x", attributes: Vec::new, matches: false,
             reason: "parent none does not match a remote parent" },
-        RuleCase { matcher: || SpanMatcher::new().parents([ParentKind::Remote, ParentKind::Local]), kind: SpanKind::Client, parent: ParentKind::Local, name: "x", attributes: Vec::new, matches: true,
+        RuleCase { matcher: || SpanMatcher::new().with_parents([ParentKind::Remote, ParentKind::Local]), kind: SpanKind::Client, parent: ParentKind::Local, name: "x", attributes: Vec::new, matches: true,
             reason: "parent local" },
-        RuleCase { matcher: || SpanMatcher::new().parents([ParentKind::None]).span_kinds([SpanKind::Client]), kind: SpanKind::Server, parent: ParentKind::None, name: "x", attributes: Vec::new, matches: false,
+        RuleCase { matcher: || SpanMatcher::new().with_parents([ParentKind::None]).with_span_kinds([SpanKind::Client]), kind: SpanKind::Server, parent: ParentKind::None, name: "x", attributes: Vec::new, matches: false,
             reason: "several conditions: all must match" },
-        RuleCase { matcher: || SpanMatcher::new().span_kinds([SpanKind::Client]).attribute_values("db.operation", ["PING"]), kind: SpanKind::Client, parent: ParentKind::Local, name: "PING", attributes: || vec![KeyValue::new("db.operation", "PING")], matches: true,
+        RuleCase { matcher: || SpanMatcher::new().with_span_kinds([SpanKind::Client]).with_attribute_values("db.operation", ["PING"]), kind: SpanKind::Client, parent: ParentKind::Local, name: "PING", attributes: || vec![KeyValue::new("db.operation", "PING")], matches: true,
             reason: "the redis PING snippet: client span with db.operation=PING" },
-        RuleCase { matcher: || SpanMatcher::new().span_name("PING"), kind: SpanKind::Client, parent: ParentKind::None, name: "PING", attributes: Vec::new, matches: true,
+        RuleCase { matcher: || SpanMatcher::new().with_span_name("PING"), kind: SpanKind::Client, parent: ParentKind::None, name: "PING", attributes: Vec::new, matches: true,
             reason: "span name (tctx extension): exact" },
-        RuleCase { matcher: || SpanMatcher::new().span_name_pattern("GET /api/*"), kind: SpanKind::Server, parent: ParentKind::None, name: "GET /api/users", attributes: Vec::new, matches: true,
+        RuleCase { matcher: || SpanMatcher::new().with_span_name_pattern("GET /api/*"), kind: SpanKind::Server, parent: ParentKind::None, name: "GET /api/users", attributes: Vec::new, matches: true,
             reason: "span name pattern (tctx extension)" },
-        RuleCase { matcher: || SpanMatcher::new().span_name_pattern("GET /api/*"), kind: SpanKind::Server, parent: ParentKind::None, name: "POST /api/users", attributes: Vec::new, matches: false,
+        RuleCase { matcher: || SpanMatcher::new().with_span_name_pattern("GET /api/*"), kind: SpanKind::Server, parent: ParentKind::None, name: "POST /api/users", attributes: Vec::new, matches: false,
             reason: "span name pattern must match the whole name" },
     ]
 }
@@ -367,11 +367,11 @@ fn first_matching_rule_decides_and_no_match_drops() {
     // returns a non-sampling intent".
     let sampler = CompositeSampler::new(ComposableRuleBased::new([
         Rule::new(
-            SpanMatcher::new().span_kinds([SpanKind::Server]),
+            SpanMatcher::new().with_span_kinds([SpanKind::Server]),
             ComposableAlwaysOn,
         ),
         Rule::new(
-            SpanMatcher::new().span_kinds([SpanKind::Server, SpanKind::Client]),
+            SpanMatcher::new().with_span_kinds([SpanKind::Server, SpanKind::Client]),
             ComposableAlwaysOff,
         ),
     ]));
@@ -492,11 +492,11 @@ fn always_record_table() {
 fn rules_through_a_real_provider() {
     let rules = ComposableRuleBased::new([
         Rule::new(
-            SpanMatcher::new().attribute_values("http.route", ["/healthz"]),
+            SpanMatcher::new().with_attribute_values("http.route", ["/healthz"]),
             ComposableAlwaysOff,
         ),
         Rule::new(
-            SpanMatcher::new().attribute_values("http.route", ["/checkout"]),
+            SpanMatcher::new().with_attribute_values("http.route", ["/checkout"]),
             ComposableAlwaysOn,
         ),
         Rule::new(
@@ -547,7 +547,7 @@ proptest! {
     ) {
         let kinds = [SpanKind::Server, SpanKind::Client, SpanKind::Internal];
         let rules = ComposableRuleBased::new((0..n_rules).map(|i| {
-            let matcher = if i + 1 == n_rules { SpanMatcher::new() } else { SpanMatcher::new().span_kinds([kinds[i].clone()]) };
+            let matcher = if i + 1 == n_rules { SpanMatcher::new() } else { SpanMatcher::new().with_span_kinds([kinds[i].clone()]) };
             Rule::new(matcher, ComposableProbability::new(p).unwrap())
         }));
         let by_rules = CompositeSampler::new(rules);
@@ -624,4 +624,32 @@ fn a_root_keeps_the_users_tracestate_and_decides_on_its_rv() {
         })
         .count();
     assert_eq!(kept, 0, "every root decided on the user's rv, below th:8");
+}
+
+/// A composable may hand a span's parameters to other threads (`SamplingParams` is `Sync`),
+/// and the attribute lookup gives the same answers from any of them and from a clone.
+#[test]
+fn sampling_params_are_shared_across_threads() {
+    let attributes = [
+        opentelemetry::KeyValue::new("http.route", "/cart"),
+        opentelemetry::KeyValue::new("http.method", "GET"),
+    ];
+    let params = tctx::sampler::SamplingParams::new(
+        None,
+        opentelemetry::trace::TraceId::from(1),
+        "GET",
+        &opentelemetry::trace::SpanKind::Server,
+        &attributes,
+        &[],
+    );
+    let route = |p: &tctx::sampler::SamplingParams<'_>| {
+        p.attribute("http.route").map(|v| v.as_str().into_owned())
+    };
+    std::thread::scope(|scope| {
+        let params = &params;
+        let seen = scope.spawn(move || (route(params), params.attribute("http.method").is_some()));
+        assert_eq!(seen.join().unwrap(), (Some("/cart".to_owned()), true));
+    });
+    assert_eq!(route(&params.clone()), Some("/cart".to_owned()));
+    assert!(params.attribute("missing").is_none());
 }

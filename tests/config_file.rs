@@ -93,10 +93,10 @@ fn every_snippet_loads_and_means_what_it_says() {
         (
             "Sampler_parent_based_typical.yaml",
             ParentBased::new(TraceIdRatioBased::new(0.01))
-                .remote_parent_sampled(AlwaysOn)
-                .remote_parent_not_sampled(AlwaysOff)
-                .local_parent_sampled(AlwaysOn)
-                .local_parent_not_sampled(AlwaysOff)
+                .with_remote_parent_sampled(AlwaysOn)
+                .with_remote_parent_not_sampled(AlwaysOff)
+                .with_local_parent_sampled(AlwaysOn)
+                .with_local_parent_not_sampled(AlwaysOff)
                 .description(),
         ),
         (
@@ -108,8 +108,8 @@ fn every_snippet_loads_and_means_what_it_says() {
             CompositeSampler::new(ComposableRuleBased::new([
                 Rule::new(
                     SpanMatcher::new()
-                        .span_kinds([SpanKind::Client])
-                        .attribute_values("db.operation", ["PING"]),
+                        .with_span_kinds([SpanKind::Client])
+                        .with_attribute_values("db.operation", ["PING"]),
                     ComposableAlwaysOff,
                 ),
                 Rule::new(
@@ -123,11 +123,11 @@ fn every_snippet_loads_and_means_what_it_says() {
             "Sampler_rule_based_kitchen_sink.yaml",
             CompositeSampler::new(ComposableRuleBased::new([
                 Rule::new(
-                    SpanMatcher::new().attribute_values("http.route", ["/healthz", "/livez"]),
+                    SpanMatcher::new().with_attribute_values("http.route", ["/healthz", "/livez"]),
                     ComposableAlwaysOff,
                 ),
                 Rule::new(
-                    SpanMatcher::new().attribute_patterns(
+                    SpanMatcher::new().with_attribute_patterns(
                         "http.path",
                         ["/internal/*"],
                         ["/internal/special/*"],
@@ -136,8 +136,8 @@ fn every_snippet_loads_and_means_what_it_says() {
                 ),
                 Rule::new(
                     SpanMatcher::new()
-                        .span_kinds([SpanKind::Client])
-                        .parents([ParentKind::None]),
+                        .with_span_kinds([SpanKind::Client])
+                        .with_parents([ParentKind::None]),
                     ComposableProbability::new(0.05).unwrap(),
                 ),
                 Rule::new(
@@ -149,12 +149,12 @@ fn every_snippet_loads_and_means_what_it_says() {
         ),
     ];
     for (file, expected) in cases {
-        let config = tctx::config::from_file(config_file(file))
+        let config = tctx::config::Config::from_file(config_file(file))
             .unwrap_or_else(|error| panic!("{file}: {error}"));
         assert_eq!(config.sampler().description(), expected, "{file}");
         assert!(config.warnings().is_empty(), "{file}");
         assert!(!config.disabled());
-        assert_eq!(config.file_format(), "1.1");
+        assert_eq!(config.file_format(), Some("1.1"));
         // No `propagator`: the schema's noop propagator.
         assert!(config.propagator().fields().next().is_none(), "{file}");
     }
@@ -165,7 +165,8 @@ fn every_snippet_loads_and_means_what_it_says() {
 /// schema's noop tracer provider: nothing is sampled.
 #[test]
 fn propagator_snippet() {
-    let config = tctx::config::from_file(config_file("Propagator_kitchen_sink.yaml")).unwrap();
+    let config =
+        tctx::config::Config::from_file(config_file("Propagator_kitchen_sink.yaml")).unwrap();
     assert_eq!(
         sorted_fields(&config.propagator()),
         ["baggage", "traceparent", "tracestate"]
@@ -250,14 +251,14 @@ fn every_sampler_type() {
              local_parent_sampled:\n    always_off:",
             pb(&|| {
                 ParentBased::new(AlwaysOff)
-                    .remote_parent_not_sampled(AlwaysOn)
-                    .local_parent_sampled(AlwaysOff)
+                    .with_remote_parent_not_sampled(AlwaysOn)
+                    .with_local_parent_sampled(AlwaysOff)
             }),
             "given branches replace their defaults",
         ),
         (
             "parent_based:\n  root:\n  remote_parent_sampled:\n    always_off:",
-            pb(&|| ParentBased::new(AlwaysOn).remote_parent_sampled(AlwaysOff)),
+            pb(&|| ParentBased::new(AlwaysOn).with_remote_parent_sampled(AlwaysOff)),
             "a null branch is its default",
         ),
         (
@@ -338,16 +339,16 @@ fn every_sampler_type() {
              always_on: }",
             CompositeSampler::new(ComposableRuleBased::new([Rule::new(
                 SpanMatcher::new()
-                    .span_kinds([
+                    .with_span_kinds([
                         SpanKind::Internal,
                         SpanKind::Server,
                         SpanKind::Client,
                         SpanKind::Producer,
                         SpanKind::Consumer,
                     ])
-                    .parents([ParentKind::None, ParentKind::Remote, ParentKind::Local])
-                    .attribute_values("code", ["404", "500"])
-                    .attribute_patterns("path", [""; 0], ["/x/*"]),
+                    .with_parents([ParentKind::None, ParentKind::Remote, ParentKind::Local])
+                    .with_attribute_values("code", ["404", "500"])
+                    .with_attribute_patterns("path", [""; 0], ["/x/*"]),
                 ComposableAlwaysOn,
             )]))
             .description(),
@@ -735,16 +736,82 @@ fn large_and_hostile_input() {
     }
 }
 
-/// `from_file`: the extension, a missing file.
+/// `from_file`: the extension, a missing file, an error inside a file; each names the file,
+/// and an I/O error keeps its `io::Error` as the source.
 #[test]
 fn files() {
-    let error = tctx::config::from_file(config_file("README.md")).unwrap_err();
+    use tctx::config::{Config, ConfigErrorKind};
+
+    let readme = config_file("README.md");
+    let error = Config::from_file(&readme).unwrap_err();
+    assert_eq!(error.kind(), ConfigErrorKind::Io);
+    assert_eq!(error.file(), Some(readme.as_path()));
     assert!(error
         .message()
         .ends_with("a configuration file's name ends in .yaml or .yml"));
-    let error = tctx::config::from_file(config_file("missing.yaml")).unwrap_err();
-    assert!(error.message().starts_with("cannot read "));
+    assert!(std::error::Error::source(&error).is_none());
+
+    let missing = config_file("missing.yaml");
+    let error = Config::from_file(&missing).unwrap_err();
+    assert_eq!(error.kind(), ConfigErrorKind::Io);
+    assert!(error.message().starts_with("cannot read: "));
     assert_eq!(error.path(), "");
+    assert!(error
+        .to_string()
+        .starts_with(&format!("{}: cannot read: ", missing.display())));
+    let source = std::error::Error::source(&error)
+        .and_then(|source| source.downcast_ref::<std::io::Error>())
+        .expect("the io::Error");
+    assert_eq!(source.kind(), std::io::ErrorKind::NotFound);
+
+    let dir = std::env::temp_dir().join(format!("tctx-config-files-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let typo = dir.join("typo.yaml");
+    std::fs::write(
+        &typo,
+        "file_format: \"1.1\"\ntracer_provider:\n  sampler:\n    alwayson:\n",
+    )
+    .unwrap();
+    let error = Config::from_file(&typo).unwrap_err();
+    assert_eq!(error.kind(), ConfigErrorKind::Schema);
+    assert_eq!(error.file(), Some(typo.as_path()));
+    assert_eq!(
+        error.to_string(),
+        format!(
+            "{}: tracer_provider.sampler: unknown sampler \"alwayson\"",
+            typo.display()
+        )
+    );
+    let latin1 = dir.join("latin1.yaml");
+    std::fs::write(&latin1, b"file_format: \"1.1\" # caf\xe9\n").unwrap();
+    let error = Config::from_file(&latin1).unwrap_err();
+    assert_eq!(error.kind(), ConfigErrorKind::Yaml);
+    assert!(std::error::Error::source(&error).is_some());
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// Issue 16, point 4: every error has a kind a program can match.
+#[test]
+fn errors_have_kinds() {
+    use tctx::config::{Config, ConfigErrorKind};
+
+    #[rustfmt::skip]
+    let cases = [
+        ("file_format: [", ConfigErrorKind::Yaml, "not YAML"),
+        ("file_format: \"1.1\"\nfile_format: \"1.1\"", ConfigErrorKind::Yaml, "a duplicate key"),
+        ("tracer_provider: {}", ConfigErrorKind::Schema, "file_format missing"),
+        ("file_format: \"0.3\"", ConfigErrorKind::Schema, "an unsupported version"),
+        ("file_format: \"1.1\"\ntracer_provider:\n  sampler:\n    bogus:\n", ConfigErrorKind::Schema, "an unknown sampler"),
+        ("file_format: \"1.1\"\ntracer_provider:\n  sampler:\n    trace_id_ratio_based: { ratio: yes }\n", ConfigErrorKind::Schema, "a ratio that is no number"),
+        ("file_format: \"1.1\"\ntracer_provider:\n  sampler:\n    trace_id_ratio_based: { ratio: 1.5 }\n", ConfigErrorKind::Value, "a ratio above 1"),
+        ("file_format: \"1.1\"\ntracer_provider:\n  sampler:\n    probability/development: { ratio: 1e-20 }\n", ConfigErrorKind::Value, "a ratio below 2^-56"),
+        ("file_format: \"1.1\"\ntracer_provider:\n  sampler:\n    trace_id_ratio_based: { ratio: 1e-400 }\n", ConfigErrorKind::Value, "a ratio a float cannot hold"),
+    ];
+    for (yaml, kind, reason) in cases {
+        let error = Config::from_yaml_str(yaml).unwrap_err();
+        assert_eq!(error.kind(), kind, "{reason}: {error}");
+        assert_eq!(error.file(), None, "{reason}");
+    }
 }
 
 // --- substitution ---------------------------------------------------------------------------
@@ -836,7 +903,7 @@ fn substitution_through_the_public_api() {
     };
     let expected = |route: &str| {
         Ok(CompositeSampler::new(ComposableRuleBased::new([Rule::new(
-            SpanMatcher::new().attribute_values("http.route", [route]),
+            SpanMatcher::new().with_attribute_values("http.route", [route]),
             ComposableAlwaysOff,
         )]))
         .description())
@@ -1005,7 +1072,7 @@ fn end_to_end_rules_from_a_file() {
 /// `PING` dropped, other spans follow their parent, roots sampled.
 #[test]
 fn end_to_end_redis_ping_snippet() {
-    let config = tctx::config::from_file(config_file(
+    let config = tctx::config::Config::from_file(config_file(
         "Sampler_composite_rule_based_drop_redis_ping.yaml",
     ))
     .unwrap();
@@ -1109,12 +1176,12 @@ fn the_readme_yaml_is_the_readme_rust() {
     let rust = CompositeSampler::new(ComposableParentThreshold::new(ComposableRuleBased::new([
         Rule::new(
             SpanMatcher::new()
-                .span_kinds([SpanKind::Server])
-                .attribute_values("http.route", ["/healthz", "/livez"]),
+                .with_span_kinds([SpanKind::Server])
+                .with_attribute_values("http.route", ["/healthz", "/livez"]),
             ComposableAlwaysOff,
         ),
         Rule::new(
-            SpanMatcher::new().attribute_values("http.route", ["/checkout"]),
+            SpanMatcher::new().with_attribute_values("http.route", ["/checkout"]),
             ComposableAlwaysOn,
         ),
         Rule::new(SpanMatcher::new(), ComposableProbability::new(0.1).unwrap()),
@@ -1125,7 +1192,7 @@ fn the_readme_yaml_is_the_readme_rust() {
 #[test]
 fn rule_based_samplers_are_listed_with_their_paths() {
     // The README's configuration: a rule-based root under a parent threshold.
-    let config = tctx::config::from_yaml_str(
+    let config = tctx::config::Config::from_yaml_str(
         "file_format: \"1.1\"\n\
          tracer_provider:\n  sampler:\n    composite/development:\n      parent_threshold:\n        \
          root:\n          rule_based:\n            rules:\n              - span_kinds: [client]\n                \
@@ -1158,10 +1225,49 @@ fn rule_based_samplers_are_listed_with_their_paths() {
 fn merge_keys_are_refused_not_ignored() {
     // YAML 1.2 has no merge key; a 1.1 tool's `<<: *base` would otherwise vanish silently and
     // leave the default sampler in place.
-    let error = tctx::config::from_yaml_str(
+    let error = tctx::config::Config::from_yaml_str(
         "file_format: \"1.1\"\nbase: &b {sampler: {always_off: }}\ntracer_provider: {<<: *b}\n",
     )
     .unwrap_err();
     assert!(error.to_string().contains("merge keys"), "{error}");
     assert!(error.to_string().starts_with("tracer_provider"), "{error}");
+}
+
+/// Issue 16, point 8: a `rule_based` sampler without rules samples nothing, as the schema
+/// says; that is valid but seldom meant, so it is a warning naming the place.
+#[test]
+fn rule_based_without_rules_is_a_warning() {
+    let config = tctx::config::Config::from_yaml_str(
+        "file_format: \"1.1\"\ntracer_provider:\n  sampler:\n    composite/development:\n      \
+         parent_threshold:\n        root:\n          rule_based:\n",
+    )
+    .unwrap();
+    let warnings: Vec<String> = config.warnings().iter().map(ToString::to_string).collect();
+    assert_eq!(
+        warnings,
+        [
+            "tracer_provider.sampler.composite/development.parent_threshold.root.rule_based: has \
+          no rules, so it samples no span"
+        ]
+    );
+    let root = opentelemetry_sdk::trace::ShouldSample::should_sample(
+        &config.sampler(),
+        None,
+        opentelemetry::trace::TraceId::from(1),
+        "GET",
+        &opentelemetry::trace::SpanKind::Server,
+        &[],
+        &[],
+    );
+    assert_eq!(
+        root.decision,
+        opentelemetry_sdk::trace::SamplingDecision::Drop
+    );
+    // With rules, no warning.
+    let config = tctx::config::Config::from_yaml_str(
+        "file_format: \"1.1\"\ntracer_provider:\n  sampler:\n    composite/development:\n      \
+         rule_based:\n        rules:\n          - sampler: { always_on: }\n",
+    )
+    .unwrap();
+    assert!(config.warnings().is_empty());
 }

@@ -1,6 +1,6 @@
 //! Configuration from `OTEL_TRACES_SAMPLER`, `OTEL_TRACES_SAMPLER_ARG` and `OTEL_PROPAGATORS`,
-//! through the pure functions `tctx::sampler::from_env_vars` and
-//! `tctx::propagator_from_env_var`, against the OpenTelemetry environment variable
+//! through the pure functions `tctx::config::sampler_from_env_vars` and
+//! `tctx::config::propagator_from_env_vars`, against the OpenTelemetry environment variable
 //! specification (`configuration_sdk-environment-variables.md`: "Parsing empty value",
 //! "Numeric", "Enum", "General SDK Configuration") and the SDK's "Built-in samplers"
 //! (`trace_sdk.md`). Nothing here touches the process environment: that is
@@ -13,7 +13,8 @@ use opentelemetry::trace::{
 };
 use opentelemetry::{Context, KeyValue};
 use opentelemetry_sdk::trace::SdkTracerProvider;
-use tctx::sampler::{from_env_vars, EnvWarning, SamplerDescription};
+use tctx::config::{sampler_from_env_vars, EnvWarning};
+use tctx::sampler::SamplerDescription;
 
 const SAMPLER: &str = "OTEL_TRACES_SAMPLER";
 const ARG: &str = "OTEL_TRACES_SAMPLER_ARG";
@@ -43,7 +44,7 @@ fn rate_limited(rate: &str) -> String {
 /// The description of the sampler configured by `sampler` and `arg`, and the variables of its
 /// warnings.
 fn configure(sampler: Option<&str>, arg: Option<&str>) -> (String, Vec<&'static str>) {
-    let (configured, warnings) = from_env_vars(sampler, arg);
+    let (configured, warnings) = sampler_from_env_vars(sampler, arg);
     let variables = warnings.iter().map(EnvWarning::variable).collect();
     (configured.description(), variables)
 }
@@ -301,7 +302,7 @@ fn invalid_ratios_warn_and_use_the_default() {
             ),
         ]);
     }
-    let (_, warnings) = from_env_vars(Some("traceidratio"), Some(" 1.5 "));
+    let (_, warnings) = sampler_from_env_vars(Some("traceidratio"), Some(" 1.5 "));
     assert_eq!(warnings[0].value(), "1.5");
     let message = warnings[0].to_string();
     assert!(message.contains("OTEL_TRACES_SAMPLER_ARG"), "{message}");
@@ -360,7 +361,7 @@ fn unknown_samplers_warn_and_use_the_default() {
         // Only the sampler is reported; its argument goes with it.
         check(&[(Some(name), Some("0.5"), default.clone(), &[SAMPLER])]);
     }
-    let (_, warnings) = from_env_vars(Some(" xray "), None);
+    let (_, warnings) = sampler_from_env_vars(Some(" xray "), None);
     assert_eq!(warnings[0].value(), "xray");
     let message = warnings[0].to_string();
     assert!(
@@ -369,7 +370,7 @@ fn unknown_samplers_warn_and_use_the_default() {
     );
     assert!(message.contains("parentbased_always_on"), "{message}");
     if !cfg!(feature = "jaeger-remote") {
-        let (_, warnings) = from_env_vars(Some("jaeger_remote"), None);
+        let (_, warnings) = sampler_from_env_vars(Some("jaeger_remote"), None);
         let message = warnings[0].to_string();
         assert!(message.contains("feature `jaeger-remote`"), "{message}");
     }
@@ -405,7 +406,7 @@ fn configured_sampler_drives_a_provider() {
     use opentelemetry::trace::{Span as _, Tracer as _, TracerProvider as _};
 
     for (name, sampled) in [("always_on", true), ("always_off", false)] {
-        let (sampler, _) = from_env_vars(Some(name), None);
+        let (sampler, _) = sampler_from_env_vars(Some(name), None);
         let copy = sampler.clone();
         assert_eq!(format!("{copy:?}"), format!("{sampler:?}"));
         let provider = SdkTracerProvider::builder().with_sampler(sampler).build();
@@ -442,7 +443,7 @@ fn full_context() -> Context {
 /// The configured propagators: their sorted fields, the fields they inject in order, and the
 /// variables of the warnings.
 fn propagate(value: Option<&str>) -> (Vec<String>, Vec<String>, Vec<&'static str>) {
-    let (propagator, warnings) = tctx::propagator_from_env_var(value);
+    let (propagator, warnings) = tctx::config::propagator_from_env_vars(value);
     let mut fields: Vec<String> = propagator.fields().map(str::to_owned).collect();
     fields.sort_unstable();
     let mut recorder = Recorder::default();
@@ -557,7 +558,7 @@ fn propagators() {
 /// warnings name the offending entry.
 #[test]
 fn propagator_details() {
-    let (propagator, _) = tctx::propagator_from_env_var(Some("tracecontext"));
+    let (propagator, _) = tctx::config::propagator_from_env_vars(Some("tracecontext"));
     let request = std::collections::HashMap::from([(
         "traceparent".to_owned(),
         "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-03".to_owned(),
@@ -565,7 +566,7 @@ fn propagator_details() {
     let cx = propagator.extract(&request);
     assert_eq!(cx.span().span_context().trace_flags().to_u8(), 0x03);
 
-    let (_, warnings) = tctx::propagator_from_env_var(Some("tracecontext, B3 ,none"));
+    let (_, warnings) = tctx::config::propagator_from_env_vars(Some("tracecontext, B3 ,none"));
     let values: Vec<&str> = warnings.iter().map(EnvWarning::value).collect();
     assert_eq!(values, ["B3", "none"]);
     let message = warnings[0].to_string();
@@ -578,19 +579,20 @@ fn propagator_details() {
 #[test]
 fn long_bad_values_are_cut_in_warnings() {
     let long = "x".repeat(1 << 20);
-    let (_, warnings) = from_env_vars(Some(&long), None);
+    let (_, warnings) = sampler_from_env_vars(Some(&long), None);
     assert_eq!(warnings.len(), 1);
     // Compared, not printed: a failure must not print the megabyte either.
     assert!(warnings[0].value() == format!("{}…", "x".repeat(64)));
     assert!(warnings[0].to_string().len() < 200);
 
-    let (_, warnings) = from_env_vars(Some("traceidratio"), Some(&long));
+    let (_, warnings) = sampler_from_env_vars(Some("traceidratio"), Some(&long));
     assert_eq!(warnings[0].value().chars().count(), 65);
 
-    let (_, warnings) = tctx::propagator_from_env_var(Some(&format!("tracecontext,{long}")));
+    let (_, warnings) =
+        tctx::config::propagator_from_env_vars(Some(&format!("tracecontext,{long}")));
     assert_eq!(warnings[0].value().chars().count(), 65);
     // A multi-byte value is cut on a character boundary.
-    let (_, warnings) = from_env_vars(Some(&"é".repeat(1000)), None);
+    let (_, warnings) = sampler_from_env_vars(Some(&"é".repeat(1000)), None);
     assert!(warnings[0].value().ends_with('…'));
 }
 
@@ -632,7 +634,7 @@ fn numbers_that_do_not_fit_a_float_are_refused() {
             &[],
         ),
     ]);
-    let (_, warnings) = from_env_vars(Some("traceidratio"), Some("1e-400"));
+    let (_, warnings) = sampler_from_env_vars(Some("traceidratio"), Some("1e-400"));
     assert!(
         warnings[0].to_string().contains("too small"),
         "{}",
@@ -651,9 +653,43 @@ fn two_hundred_thousand_propagator_names_each_get_a_warning() {
         value.push_str(&i.to_string());
     }
     value.push_str(",TraceContext,baggage");
-    let (propagator, warnings) = tctx::propagator_from_env_var(Some(&value));
+    let (propagator, warnings) = tctx::config::propagator_from_env_vars(Some(&value));
     assert_eq!(warnings.len(), 200_000);
     let mut fields: Vec<&str> = propagator.fields().collect();
     fields.sort_unstable();
     assert_eq!(fields, ["baggage", "traceparent", "tracestate"]);
+}
+
+/// Issue 16, point 4: each warning has a kind a program can match.
+#[test]
+fn warnings_have_kinds() {
+    use tctx::config::{propagator_from_env_vars, EnvWarningKind};
+
+    #[rustfmt::skip]
+    let samplers = [
+        (Some("alwayson"), None, EnvWarningKind::UnknownSampler, "a typo"),
+        (Some("xray"), None, EnvWarningKind::UnsupportedSampler, "the spec's, not tctx's"),
+        (Some("traceidratio"), Some("1.5"), EnvWarningKind::InvalidArgument, "a ratio above 1"),
+        (Some("probability"), Some("1e-20"), EnvWarningKind::InvalidArgument, "a ratio below 2^-56"),
+        (Some("ratelimited"), Some("-1"), EnvWarningKind::InvalidArgument, "a negative rate"),
+        (Some("always_on"), Some("0.5"), EnvWarningKind::UnusedArgument, "no argument taken"),
+        (None, Some("0.5"), EnvWarningKind::UnusedArgument, "an argument without a sampler"),
+    ];
+    for (sampler, arg, kind, reason) in samplers {
+        let (_, warnings) = sampler_from_env_vars(sampler, arg);
+        let kinds: Vec<EnvWarningKind> = warnings.iter().map(EnvWarning::kind).collect();
+        assert_eq!(kinds, [kind], "{reason}");
+    }
+    #[rustfmt::skip]
+    let propagators = [
+        ("tracecontext,b4", vec![EnvWarningKind::UnknownPropagator], "a typo"),
+        ("tracecontext,b3", vec![EnvWarningKind::UnsupportedPropagator], "the spec's, not tctx's"),
+        ("tracecontext,none", vec![EnvWarningKind::NoneWithOthers], "none among others"),
+        ("xray", vec![EnvWarningKind::UnsupportedPropagator, EnvWarningKind::NoKnownPropagator], "nothing usable"),
+    ];
+    for (value, kinds, reason) in propagators {
+        let (_, warnings) = propagator_from_env_vars(Some(value));
+        let found: Vec<EnvWarningKind> = warnings.iter().map(EnvWarning::kind).collect();
+        assert_eq!(found, kinds, "{reason}");
+    }
 }

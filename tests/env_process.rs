@@ -1,4 +1,5 @@
-//! `tctx::sampler::from_env` and `tctx::propagator_from_env` read the process environment
+//! `tctx::config::Config::from_env` and its shorthands `tctx::sampler::from_env` and
+//! `tctx::propagator_from_env` read the process environment
 //! (`configuration_sdk-environment-variables.md`, "General SDK Configuration"). The only test
 //! of the crate that sets environment variables, alone in its own test binary (process), as
 //! `set_var` races with every other reader of the environment.
@@ -33,20 +34,25 @@ fn reads_the_process_environment() {
     std::env::set_var(ARG, "0.25");
     std::env::set_var(PROPAGATORS, "baggage");
     assert!(tctx::sampler::from_env()
+        .unwrap()
         .description()
         .starts_with("ParentBased{root:TraceIdRatioBased{0.25},"));
-    assert_eq!(sorted_fields(&tctx::propagator_from_env()), ["baggage"]);
+    assert_eq!(
+        sorted_fields(&tctx::propagator_from_env().unwrap()),
+        ["baggage"]
+    );
 
-    // Invalid values are logged (not returned) and fall back.
+    // Invalid values are logged (not returned: the environment specification asks to warn
+    // and ignore) and fall back.
     std::env::set_var(SAMPLER, "probability");
     std::env::set_var(ARG, "1.5");
     std::env::set_var(PROPAGATORS, "b3");
     assert_eq!(
-        tctx::sampler::from_env().description(),
+        tctx::sampler::from_env().unwrap().description(),
         "ProbabilitySampler{1}"
     );
     assert_eq!(
-        sorted_fields(&tctx::propagator_from_env()),
+        sorted_fields(&tctx::propagator_from_env().unwrap()),
         ["baggage", "traceparent", "tracestate"]
     );
 
@@ -57,6 +63,7 @@ fn reads_the_process_environment() {
         std::env::set_var(SAMPLER, std::ffi::OsStr::from_bytes(b"always_on\xff"));
         std::env::remove_var(ARG);
         assert!(tctx::sampler::from_env()
+            .unwrap()
             .description()
             .starts_with("ParentBased{root:AlwaysOnSampler,"));
     }
@@ -66,16 +73,30 @@ fn reads_the_process_environment() {
     std::env::remove_var(ARG);
     std::env::set_var(PROPAGATORS, "");
     assert!(tctx::sampler::from_env()
+        .unwrap()
         .description()
         .starts_with("ParentBased{root:AlwaysOnSampler,"));
     assert_eq!(
-        sorted_fields(&tctx::propagator_from_env()),
+        sorted_fields(&tctx::propagator_from_env().unwrap()),
         ["baggage", "traceparent", "tracestate"]
     );
     std::env::remove_var(PROPAGATORS);
 
     #[cfg(feature = "config")]
     config_file();
+
+    // A build that reads no file says so, rather than ignore the file and use the other
+    // variables, which the file was meant to replace.
+    #[cfg(not(feature = "config"))]
+    {
+        std::env::set_var("OTEL_CONFIG_FILE", "/etc/otel.yaml");
+        let error = tctx::sampler::from_env().unwrap_err();
+        assert_eq!(error.kind(), tctx::config::ConfigErrorKind::Unsupported);
+        assert!(error
+            .to_string()
+            .starts_with("/etc/otel.yaml: OTEL_CONFIG_FILE is set"));
+        std::env::remove_var("OTEL_CONFIG_FILE");
+    }
 }
 
 /// `OTEL_CONFIG_FILE` ("configuration_sdk-environment-variables.md"): "When
@@ -102,42 +123,59 @@ fn config_file() {
     std::env::set_var("TCTX_RATIO", "0.25");
     std::env::set_var(CONFIG_FILE, &file);
     assert_eq!(
-        tctx::sampler::from_env().description(),
+        tctx::sampler::from_env().unwrap().description(),
         "TraceIdRatioBased{0.25}"
     );
-    assert_eq!(sorted_fields(&tctx::propagator_from_env()), ["baggage"]);
-    assert!(tctx::config::from_env().unwrap().is_some());
+    assert_eq!(
+        sorted_fields(&tctx::propagator_from_env().unwrap()),
+        ["baggage"]
+    );
+    let config = tctx::config::Config::from_env().unwrap();
+    assert_eq!(config.file_format(), Some("1.1"));
+    assert_eq!(config.sampler().description(), "TraceIdRatioBased{0.25}");
+    assert_eq!(sorted_fields(&config.propagator()), ["baggage"]);
 
-    // A file that fails to load: `config::from_env` says why; `sampler::from_env` and
-    // `propagator_from_env` log it and use the defaults, still ignoring the other variables.
+    // A file that fails to load is an error, naming the file and the place in it
+    // (configuration_sdk.md, "Create": fail fast), never a silent fallback to 100%.
     std::fs::write(
         &file,
         "file_format: \"1.1\"\ntracer_provider:\n  sampler:\n    bogus:\n",
     )
     .unwrap();
-    assert_eq!(
-        tctx::config::from_env().unwrap_err().to_string(),
-        "tracer_provider.sampler: unknown sampler \"bogus\""
+    let expected = format!(
+        "{}: tracer_provider.sampler: unknown sampler \"bogus\"",
+        file.display()
     );
-    assert!(tctx::sampler::from_env()
-        .description()
-        .starts_with("ParentBased{root:AlwaysOnSampler,"));
+    let error = tctx::config::Config::from_env().unwrap_err();
+    assert_eq!(error.kind(), tctx::config::ConfigErrorKind::Schema);
+    assert_eq!(error.file(), Some(file.as_path()));
+    assert_eq!(error.to_string(), expected);
+    assert_eq!(tctx::sampler::from_env().unwrap_err().to_string(), expected);
     assert_eq!(
-        sorted_fields(&tctx::propagator_from_env()),
-        ["baggage", "traceparent", "tracestate"]
+        tctx::propagator_from_env().unwrap_err().to_string(),
+        expected
     );
     std::env::set_var(CONFIG_FILE, dir.join("missing.yaml"));
-    assert!(tctx::config::from_env()
-        .unwrap_err()
-        .to_string()
-        .starts_with("cannot read "));
+    let error = tctx::sampler::from_env().unwrap_err();
+    assert_eq!(error.kind(), tctx::config::ConfigErrorKind::Io);
+    let source = std::error::Error::source(&error).and_then(|e| e.downcast_ref::<std::io::Error>());
+    assert_eq!(
+        source.map(std::io::Error::kind),
+        Some(std::io::ErrorKind::NotFound)
+    );
 
     // Blank is unset ("Parsing empty value"): the other variables again.
     std::env::set_var(CONFIG_FILE, " ");
-    assert!(tctx::config::from_env().unwrap().is_none());
-    assert_eq!(tctx::sampler::from_env().description(), "AlwaysOnSampler");
     assert_eq!(
-        sorted_fields(&tctx::propagator_from_env()),
+        tctx::config::Config::from_env().unwrap().file_format(),
+        None
+    );
+    assert_eq!(
+        tctx::sampler::from_env().unwrap().description(),
+        "AlwaysOnSampler"
+    );
+    assert_eq!(
+        sorted_fields(&tctx::propagator_from_env().unwrap()),
         ["traceparent", "tracestate"]
     );
 

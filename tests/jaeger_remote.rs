@@ -565,11 +565,11 @@ fn in_rules_the_center_decides_the_rest() {
     );
     let rules = ComposableRuleBased::new([
         Rule::new(
-            SpanMatcher::new().attribute_values("http.route", ["/healthz"]),
+            SpanMatcher::new().with_attribute_values("http.route", ["/healthz"]),
             ComposableAlwaysOff,
         ),
         Rule::new(
-            SpanMatcher::new().attribute_values("http.route", ["/checkout"]),
+            SpanMatcher::new().with_attribute_values("http.route", ["/checkout"]),
             ComposableAlwaysOn,
         ),
         Rule::new(SpanMatcher::new(), center),
@@ -686,7 +686,7 @@ fn from_the_environment() {
     std::env::set_var("OTEL_SERVICE_NAME", "");
     std::env::set_var("OTEL_RESOURCE_ATTRIBUTES", "team=a,service.name=my%20shop");
     let (sampler, warnings) =
-        tctx::sampler::from_env_vars(Some("parentbased_jaeger_remote"), Some(&arg));
+        tctx::config::sampler_from_env_vars(Some("parentbased_jaeger_remote"), Some(&arg));
     assert_eq!(warnings.len(), 1, "{warnings:?}");
     assert_eq!(warnings[0].value(), "unknownKey=1");
     assert!(
@@ -710,7 +710,7 @@ fn from_the_environment() {
         .ends_with("strategy:probabilistic:0.75}}")));
 
     std::env::set_var("OTEL_SERVICE_NAME", "checkout");
-    let (sampler, warnings) = tctx::sampler::from_env_vars(
+    let (sampler, warnings) = tctx::config::sampler_from_env_vars(
         Some("jaeger_remote"),
         Some(&format!("endpoint={}", server.endpoint())),
     );
@@ -721,7 +721,7 @@ fn from_the_environment() {
     // Before the first answer: the initial rate (default 0.001) as a composable probability.
     std::env::remove_var("OTEL_SERVICE_NAME");
     std::env::remove_var("OTEL_RESOURCE_ATTRIBUTES");
-    let (sampler, warnings) = tctx::sampler::from_env_vars(
+    let (sampler, warnings) = tctx::config::sampler_from_env_vars(
         Some("jaeger_remote"),
         Some("endpoint=https://secure:5778,pollingIntervalMs=-1,initialSamplingRate=0.5"),
     );
@@ -745,7 +745,7 @@ fn from_a_configuration_file() {
          interval: 100000\n      initial_sampler:\n        trace_id_ratio_based: {{ ratio: 0.5 }}\n",
         server.endpoint()
     );
-    let config = tctx::config::from_yaml_str(&yaml).unwrap();
+    let config = tctx::config::Config::from_yaml_str(&yaml).unwrap();
     let sampler = config.sampler();
     assert!(
         sampler
@@ -761,14 +761,14 @@ fn from_a_configuration_file() {
         .ends_with("strategy:ratelimiting:9}}")));
     // Errors name the place.
     let bad = yaml.replace("interval: 100000", "interval: 0");
-    let err = tctx::config::from_yaml_str(&bad).unwrap_err();
+    let err = tctx::config::Config::from_yaml_str(&bad).unwrap_err();
     assert_eq!(
         err.to_string(),
         "tracer_provider.sampler.jaeger_remote/development.interval: 0 is not a whole number of \
          milliseconds above 0"
     );
     let bad = yaml.replace("trace_id_ratio_based: { ratio: 0.5 }", "parent_based:");
-    let err = tctx::config::from_yaml_str(&bad).unwrap_err();
+    let err = tctx::config::Config::from_yaml_str(&bad).unwrap_err();
     assert!(err.to_string().starts_with(
         "tracer_provider.sampler.jaeger_remote/development.initial_sampler: initial sampler \"parent_based\""
     ), "{err}");

@@ -65,7 +65,7 @@ fn the_readme_yaml_is_the_readme_rust() {
         .expect("the section")..];
     let start = section.find("```yaml\n").expect("its YAML") + "```yaml\n".len();
     let yaml = &section[start..start + section[start..].find("```").unwrap()];
-    let config = tctx::config::from_yaml_str(yaml).unwrap();
+    let config = tctx::config::Config::from_yaml_str(yaml).unwrap();
     // A port where nothing answers: neither sampler gets a strategy during the test.
     let rust = ParentThreshold::new(
         JaegerRemote::builder("checkout")

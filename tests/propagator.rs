@@ -603,13 +603,13 @@ fn tracestate_is_truncated_by_whole_members() {
     assert!(out["tracestate"].len() <= 512);
 
     let propagator = TraceContextPropagator::builder()
-        .max_tracestate_len(50)
+        .with_max_tracestate_len(50)
         .build();
     let out = inject(&propagator, &propagator.extract(&incoming));
     assert_eq!(out["tracestate"], small[..3].join(","));
 
     let propagator = TraceContextPropagator::builder()
-        .max_tracestate_len(5)
+        .with_max_tracestate_len(5)
         .build();
     let out = inject(&propagator, &propagator.extract(&incoming));
     assert!(!out.contains_key("tracestate"), "nothing fits: no header");

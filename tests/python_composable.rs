@@ -96,12 +96,12 @@ impl Spec {
             Self::RuleBased(rules) => Arc::new(ComposableRuleBased::new(rules.iter().map(
                 |(preds, sampler)| {
                     let matcher = preds.iter().fold(SpanMatcher::new(), |m, pred| match pred {
-                        Pred::Values(key, values) => m.attribute_values(*key, values.clone()),
+                        Pred::Values(key, values) => m.with_attribute_values(*key, values.clone()),
                         Pred::Patterns(key, included, excluded) => {
-                            m.attribute_patterns(*key, included.clone(), excluded.clone())
+                            m.with_attribute_patterns(*key, included.clone(), excluded.clone())
                         }
-                        Pred::Kinds(kinds) => m.span_kinds(kinds.clone()),
-                        Pred::Parents(parents) => m.parents(parents.clone()),
+                        Pred::Kinds(kinds) => m.with_span_kinds(kinds.clone()),
+                        Pred::Parents(parents) => m.with_parents(parents.clone()),
                     });
                     Rule::new(matcher, sampler.build())
                 },

@@ -23,8 +23,8 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use tctx::probability::{Randomness, Threshold};
 use tctx::sampler::{
-    AlwaysOff, AlwaysOn, ParentBased, ParentThreshold, Probability, SamplerDescription,
-    TraceIdRatioBased,
+    AlwaysOff, AlwaysOn, AlwaysRecord, Described, ParentBased, ParentThreshold, Probability,
+    RateLimited, RateLimiter, SamplerDescription, TraceIdRatioBased,
 };
 use tctx::TraceContextPropagator;
 
@@ -128,7 +128,7 @@ fn descriptions_are_the_ones_the_spec_gives() {
     );
     assert_eq!(
         ParentBased::new(AlwaysOn)
-            .remote_parent_not_sampled(TraceIdRatioBased::new(0.5))
+            .with_remote_parent_not_sampled(TraceIdRatioBased::new(0.5))
             .description(),
         "ParentBased{root:AlwaysOnSampler,remoteParentSampled:AlwaysOnSampler,\
          remoteParentNotSampled:TraceIdRatioBased{0.5},localParentSampled:AlwaysOnSampler,\
@@ -152,10 +152,13 @@ fn parent_based_routes_all_five_cases_and_forwards_the_whole_result() {
     // "ParentBased": the table of five cases. Each branch is a different sampler, and its
     // decision, attributes and tracestate come back unchanged.
     let sampler = ParentBased::new(Tag("root", SamplingDecision::RecordOnly))
-        .remote_parent_sampled(Tag("remote-sampled", SamplingDecision::Drop))
-        .remote_parent_not_sampled(Tag("remote-not-sampled", SamplingDecision::RecordAndSample))
-        .local_parent_sampled(Tag("local-sampled", SamplingDecision::Drop))
-        .local_parent_not_sampled(Tag("local-not-sampled", SamplingDecision::RecordOnly));
+        .with_remote_parent_sampled(Tag("remote-sampled", SamplingDecision::Drop))
+        .with_remote_parent_not_sampled(Tag(
+            "remote-not-sampled",
+            SamplingDecision::RecordAndSample,
+        ))
+        .with_local_parent_sampled(Tag("local-sampled", SamplingDecision::Drop))
+        .with_local_parent_not_sampled(Tag("local-not-sampled", SamplingDecision::RecordOnly));
     let id = trace_id_with_randomness(5);
     let invalid_parent = Context::new().with_remote_span_context(SpanContext::empty_context());
     #[rustfmt::skip]
@@ -541,7 +544,7 @@ fn callers_who_sample_everything_are_capped() {
     let clock = ManualClock::new();
     let limiter = RateLimiter::new(10.0).unwrap().with_clock(clock.clone());
     let sampler =
-        ParentBased::new(AlwaysOn).remote_parent_sampled(RateLimited::new(AlwaysOn, limiter));
+        ParentBased::new(AlwaysOn).with_remote_parent_sampled(RateLimited::new(AlwaysOn, limiter));
     let ids = random_trace_ids(5, 5_000);
     let mut admitted = 0;
     for (i, &id) in ids.iter().enumerate() {
@@ -576,5 +579,102 @@ fn tiny_probabilities_keep_their_threshold() {
     assert_eq!(
         Probability::new(0.1).unwrap().threshold(),
         Threshold::from_probability(0.1).unwrap()
+    );
+}
+
+/// A sampler of another crate: it implements `ShouldSample` and nothing of tctx. It samples
+/// trace-ids that are even, and marks what it decided with an attribute.
+#[derive(Clone, Debug)]
+struct EvenIds;
+
+impl ShouldSample for EvenIds {
+    fn should_sample(
+        &self,
+        _parent_context: Option<&Context>,
+        trace_id: TraceId,
+        _name: &str,
+        _span_kind: &SpanKind,
+        _attributes: &[KeyValue],
+        _links: &[opentelemetry::trace::Link],
+    ) -> SamplingResult {
+        let even = u128::from_be_bytes(trace_id.to_bytes()) % 2 == 0;
+        SamplingResult {
+            decision: if even {
+                SamplingDecision::RecordAndSample
+            } else {
+                SamplingDecision::Drop
+            },
+            attributes: vec![KeyValue::new("even", even)],
+            trace_state: opentelemetry::trace::TraceState::default(),
+        }
+    }
+}
+
+/// Issue 16, point 3: the combinators take any `ShouldSample`, described by its `Debug` text or
+/// by `Described`, and forward its whole result.
+#[test]
+fn combinators_wrap_a_sampler_that_knows_nothing_of_tctx() {
+    let even = TraceId::from(2);
+    let odd = TraceId::from(3);
+    let samplers: Vec<(Box<dyn ShouldSample>, &str)> = vec![
+        (
+            Box::new(ParentBased::new(EvenIds)),
+            "ParentBased{root:EvenIds,",
+        ),
+        (
+            Box::new(ParentThreshold::new(EvenIds)),
+            "ParentThreshold{root:EvenIds}",
+        ),
+        (
+            Box::new(AlwaysRecord::new(EvenIds)),
+            "AlwaysRecord{root:EvenIds}",
+        ),
+        (
+            Box::new(RateLimited::new(EvenIds, RateLimiter::new(1000.0).unwrap())),
+            "RateLimited{rate:1000,burst:1000,delegate:EvenIds}",
+        ),
+    ];
+    for (sampler, description) in &samplers {
+        assert!(
+            format!("{sampler:?}").starts_with(description),
+            "{sampler:?}"
+        );
+        let kept = decide(sampler.as_ref(), None, even);
+        assert_eq!(
+            kept.decision,
+            SamplingDecision::RecordAndSample,
+            "{description}"
+        );
+        assert_eq!(
+            kept.attributes,
+            [KeyValue::new("even", true)],
+            "{description}"
+        );
+        let dropped = decide(sampler.as_ref(), None, odd);
+        let expected = if description.starts_with("AlwaysRecord") {
+            SamplingDecision::RecordOnly
+        } else {
+            SamplingDecision::Drop
+        };
+        assert_eq!(dropped.decision, expected, "{description}");
+    }
+
+    let named = ParentBased::new(Described::new(EvenIds, "EvenIdsSampler"));
+    assert!(named
+        .description()
+        .starts_with("ParentBased{root:EvenIdsSampler,remoteParentSampled:AlwaysOnSampler,"));
+    assert_eq!(
+        decide(&named, None, even).decision,
+        SamplingDecision::RecordAndSample
+    );
+    // tctx's own samplers and the SDK's keep their specification descriptions when wrapped.
+    assert_eq!(
+        ParentThreshold::new(opentelemetry_sdk::trace::Sampler::TraceIdRatioBased(0.5))
+            .description(),
+        "ParentThreshold{root:TraceIdRatioBased{0.5}}"
+    );
+    assert_eq!(
+        AlwaysRecord::new(ParentThreshold::new(Probability::new(0.5).unwrap())).description(),
+        "AlwaysRecord{root:ParentThreshold{root:ProbabilitySampler{0.5}}}"
     );
 }

@@ -12,7 +12,7 @@ fn run(name: &str) -> Report {
     let (name, arg) = DEMO.into_iter().find(|(n, _)| *n == name).unwrap();
     sampling::simulate(
         || {
-            let (sampler, warnings) = tctx::sampler::from_env_vars(Some(name), Some(arg));
+            let (sampler, warnings) = tctx::config::sampler_from_env_vars(Some(name), Some(arg));
             assert!(warnings.is_empty(), "{warnings:?}");
             sampler
         },
@@ -100,7 +100,7 @@ fn traceidratio_ignores_callers() {
 #[test]
 fn the_rules_file_decides_per_rule() {
     // `OTEL_CONFIG_FILE=examples/sampling.yaml cargo run --example sampling`, with fewer spans.
-    let config = tctx::config::from_file("examples/sampling.yaml").unwrap();
+    let config = tctx::config::Config::from_file("examples/sampling.yaml").unwrap();
     let spans = 2_000;
     let reports = sampling::simulate_rules(&config, spans);
     assert_eq!(reports.len(), 1, "one rule_based sampler in the file");

@@ -2,9 +2,11 @@
 //! `OTEL_PROPAGATORS` ("General SDK Configuration", OpenTelemetry environment variable
 //! specification), and `OTEL_CONFIG_FILE`, which replaces them all (feature `config`).
 //!
-//! The readers of the process environment ([`from_env`], [`propagator_from_env`]) log each
-//! problem and carry on; the pure functions behind them ([`from_env_vars`],
-//! [`propagator_from_env_var`]) return the problems as [`EnvWarning`]s instead.
+//! [`Config::from_env`](super::Config::from_env) reads the process environment once and logs
+//! each problem with a variable; the pure functions behind it ([`sampler_from_env_vars`],
+//! [`propagator_from_env_vars`]) return the problems as [`EnvWarning`]s instead.
+//! [`sampler_from_env`] (public as `tctx::sampler::from_env`) and [`propagator_from_env`]
+//! (public as `tctx::propagator_from_env`) are its shorthands.
 
 use std::borrow::Cow;
 use std::collections::HashSet;
@@ -18,12 +20,13 @@ use opentelemetry::{Context, KeyValue};
 use opentelemetry_sdk::propagation::BaggagePropagator;
 use opentelemetry_sdk::trace::{SamplingResult, ShouldSample};
 
-use super::cut;
 use super::number::{parse_f64, NumberError};
+use super::{cut, Config, ConfigError};
 use crate::probability::MIN_PROBABILITY;
 use crate::sampler::{
-    delegate, Adaptive, AlwaysOff, AlwaysOn, Clock, Delegate, MonotonicClock, ParentBased,
-    ParentThreshold, Probability, RateLimited, RateLimiter, SamplerDescription, TraceIdRatioBased,
+    delegate, describe, Adaptive, AlwaysOff, AlwaysOn, Clock, Delegate, MonotonicClock,
+    ParentBased, ParentThreshold, Probability, RateLimited, RateLimiter, SamplerDescription,
+    TraceIdRatioBased,
 };
 use crate::TraceContextPropagator;
 
@@ -39,10 +42,10 @@ const DEFAULT_RATIO: f64 = 1.0;
 /// invalid.
 const DEFAULT_RATE: f64 = 100.0;
 
-/// The sampler that [`from_env`] and [`from_env_vars`] build (and a configuration file's,
-/// with the feature `config`): any of the samplers of [`tctx::sampler`](crate::sampler),
-/// behind one type. It forwards
-/// [`ShouldSample`] and [`SamplerDescription`] to the sampler inside; clones share it.
+/// The sampler that [`Config::from_env`] and [`sampler_from_env_vars`] build (and a
+/// configuration file's, with the feature `config`): any of the samplers of
+/// [`tctx::sampler`](crate::sampler), behind one type. It forwards [`ShouldSample`] to the
+/// sampler inside and has its description (also its `Debug` text); clones share it.
 ///
 /// # Examples
 ///
@@ -50,19 +53,19 @@ const DEFAULT_RATE: f64 = 100.0;
 /// use opentelemetry_sdk::trace::SdkTracerProvider;
 /// use tctx::sampler::SamplerDescription;
 ///
-/// let (sampler, warnings) = tctx::sampler::from_env_vars(Some("always_off"), None);
+/// let (sampler, warnings) = tctx::config::sampler_from_env_vars(Some("always_off"), None);
 /// assert!(warnings.is_empty());
 /// assert_eq!(sampler.description(), "AlwaysOffSampler");
 /// let provider = SdkTracerProvider::builder().with_sampler(sampler).build();
 /// # let _ = provider;
 /// ```
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct ConfiguredSampler {
     inner: Delegate,
 }
 
 impl ConfiguredSampler {
-    pub(crate) fn new(sampler: impl ShouldSample + SamplerDescription + 'static) -> Self {
+    pub(crate) fn new(sampler: impl ShouldSample + 'static) -> Self {
         Self {
             inner: delegate(sampler),
         }
@@ -86,7 +89,13 @@ impl ShouldSample for ConfiguredSampler {
 
 impl SamplerDescription for ConfiguredSampler {
     fn description(&self) -> String {
-        self.inner.description()
+        describe(self.inner.as_ref())
+    }
+}
+
+impl fmt::Debug for ConfiguredSampler {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.description())
     }
 }
 
@@ -97,7 +106,7 @@ impl SamplerDescription for ConfiguredSampler {
 /// # Examples
 ///
 /// ```
-/// let (_, warnings) = tctx::sampler::from_env_vars(Some("traceidratio"), Some("1.5"));
+/// let (_, warnings) = tctx::config::sampler_from_env_vars(Some("traceidratio"), Some("1.5"));
 /// assert_eq!(warnings[0].variable(), "OTEL_TRACES_SAMPLER_ARG");
 /// assert_eq!(warnings[0].value(), "1.5");
 /// assert_eq!(
@@ -187,7 +196,7 @@ impl EnvWarning {
     /// # Examples
     ///
     /// ```
-    /// let (_, warnings) = tctx::sampler::from_env_vars(Some("xray"), None);
+    /// let (_, warnings) = tctx::config::sampler_from_env_vars(Some("xray"), None);
     /// assert_eq!(warnings[0].variable(), "OTEL_TRACES_SAMPLER");
     /// ```
     #[must_use]
@@ -203,16 +212,86 @@ impl EnvWarning {
     /// # Examples
     ///
     /// ```
-    /// let (_, warnings) = tctx::propagator_from_env_var(Some("tracecontext, b3"));
+    /// let (_, warnings) = tctx::config::propagator_from_env_vars(Some("tracecontext, b3"));
     /// assert_eq!(warnings[0].value(), "b3");
     ///
-    /// let (_, warnings) = tctx::sampler::from_env_vars(Some(&"x".repeat(1000)), None);
+    /// let (_, warnings) = tctx::config::sampler_from_env_vars(Some(&"x".repeat(1000)), None);
     /// assert_eq!(warnings[0].value(), format!("{}…", "x".repeat(64)));
     /// ```
     #[must_use]
     pub fn value(&self) -> &str {
         &self.value
     }
+
+    /// What kind of problem this is.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tctx::config::{sampler_from_env_vars, EnvWarningKind};
+    ///
+    /// let (_, warnings) = sampler_from_env_vars(Some("traceidratio"), Some("abc"));
+    /// assert_eq!(warnings[0].kind(), EnvWarningKind::InvalidArgument);
+    /// ```
+    #[must_use]
+    pub fn kind(&self) -> EnvWarningKind {
+        match self.problem {
+            Problem::UnknownSampler => EnvWarningKind::UnknownSampler,
+            Problem::UnsupportedSampler => EnvWarningKind::UnsupportedSampler,
+            Problem::InvalidRatio(_)
+            | Problem::RatioTooSmall(_)
+            | Problem::InvalidRate(_)
+            | Problem::Unrepresentable(..)
+            | Problem::JaegerArg(_) => EnvWarningKind::InvalidArgument,
+            Problem::NeedsFeature(_) => EnvWarningKind::NeedsFeature,
+            Problem::UnusedArg(_) | Problem::ArgWithoutSampler => EnvWarningKind::UnusedArgument,
+            Problem::Propagator(PropagatorProblem::Unknown) => EnvWarningKind::UnknownPropagator,
+            Problem::Propagator(PropagatorProblem::Unsupported) => {
+                EnvWarningKind::UnsupportedPropagator
+            }
+            Problem::Propagator(PropagatorProblem::NoneWithOthers) => {
+                EnvWarningKind::NoneWithOthers
+            }
+            Problem::Propagator(PropagatorProblem::NoneKnown) => EnvWarningKind::NoKnownPropagator,
+        }
+    }
+}
+
+/// What kind of problem an [`EnvWarning`] is: each is ignored, and the setting falls back as
+/// [`sampler_from_env_vars`] and [`propagator_from_env_vars`] describe.
+///
+/// # Examples
+///
+/// ```
+/// use tctx::config::{propagator_from_env_vars, EnvWarningKind};
+///
+/// let (_, warnings) = propagator_from_env_vars(Some("tracecontext,b3"));
+/// assert_eq!(warnings[0].kind(), EnvWarningKind::UnsupportedPropagator);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum EnvWarningKind {
+    /// `OTEL_TRACES_SAMPLER` names no sampler of the specification or tctx.
+    UnknownSampler,
+    /// `OTEL_TRACES_SAMPLER` names a sampler of the specification that tctx lacks.
+    UnsupportedSampler,
+    /// `OTEL_TRACES_SAMPLER` names a sampler of a tctx feature this build lacks (such as
+    /// `jaeger_remote` without the feature `jaeger-remote`).
+    NeedsFeature,
+    /// `OTEL_TRACES_SAMPLER_ARG` is not a ratio or rate the sampler takes (or a ratio below
+    /// 2^-56, raised to it).
+    InvalidArgument,
+    /// `OTEL_TRACES_SAMPLER_ARG` is set for a sampler that takes none, or without a sampler.
+    UnusedArgument,
+    /// An entry of `OTEL_PROPAGATORS` names no propagator of the specification.
+    UnknownPropagator,
+    /// An entry of `OTEL_PROPAGATORS` names a propagator of the specification that tctx
+    /// does not provide.
+    UnsupportedPropagator,
+    /// `none` is listed with other propagators.
+    NoneWithOthers,
+    /// No entry of `OTEL_PROPAGATORS` is one tctx provides: the default is used.
+    NoKnownPropagator,
 }
 
 impl fmt::Display for EnvWarning {
@@ -368,7 +447,7 @@ const SAMPLERS: [SamplerEntry; 13] = [
             let roots = RateLimiter::new(rate).ok()?.with_clock(clock.clone());
             let callers = RateLimiter::new(rate).ok()?.with_clock(clock.clone());
             let sampler = ParentBased::new(RateLimited::new(AlwaysOn, roots))
-                .remote_parent_sampled(RateLimited::new(AlwaysOn, callers));
+                .with_remote_parent_sampled(RateLimited::new(AlwaysOn, callers));
             Some(ConfiguredSampler::new(sampler))
         },
     },
@@ -478,21 +557,22 @@ fn log(warnings: &[EnvWarning]) {
     }
 }
 
-/// The sampler that `OTEL_TRACES_SAMPLER` and `OTEL_TRACES_SAMPLER_ARG` configure, as
-/// [`from_env_vars`] reads them; each problem is logged as a warning (`tctx.env.invalid`, in
-/// OpenTelemetry's internal log) and the sampler falls back as described there. A value that
-/// is not UTF-8 is invalid.
+/// The sampler the process environment configures: a shorthand for
+/// [`Config::from_env`]`()?.`[`sampler()`](Config::sampler), for a program that needs no
+/// propagator from the environment. A program that needs both calls `Config::from_env()`
+/// once and takes both from it: the configuration is then read once.
 ///
-/// With the feature `config` (a default), when `OTEL_CONFIG_FILE` is set (and not blank),
-/// the sampler is the configuration file's instead (`tracer_provider.sampler`, see
-/// `tctx::config`), and `OTEL_TRACES_SAMPLER` and `OTEL_TRACES_SAMPLER_ARG`
-/// are ignored: "When `OTEL_CONFIG_FILE` is set, all other environment variables besides
-/// those referenced in the configuration file for environment variable substitution MUST be
-/// ignored". The file's warnings are logged (`tctx.config.invalid`). A file that cannot be
-/// loaded is an error for the specification (Parse and Create "SHOULD return an error"),
-/// which this function cannot return: it logs the error (`tctx.config.invalid`) and uses the
-/// default sampler, `parentbased_always_on`, still ignoring the other variables. Call
-/// `tctx::config::from_env` to get the error instead.
+/// That is `OTEL_CONFIG_FILE`'s file when it is set (the other variables are then ignored),
+/// else `OTEL_TRACES_SAMPLER` and `OTEL_TRACES_SAMPLER_ARG` as
+/// [`sampler_from_env_vars`](crate::config::sampler_from_env_vars) reads them, each mistake
+/// logged as a warning (`tctx.env.invalid`, in OpenTelemetry's internal log) and falling
+/// back as described there.
+///
+/// # Errors
+///
+/// A file that does not load, as [`Config::from_env`]: a typo in a configuration file is not
+/// silently a different sampler. Mistakes in the `OTEL_*` variables are warnings, never
+/// errors.
 ///
 /// # Examples
 ///
@@ -500,28 +580,31 @@ fn log(warnings: &[EnvWarning]) {
 /// use opentelemetry_sdk::trace::SdkTracerProvider;
 ///
 /// let provider = SdkTracerProvider::builder()
-///     .with_sampler(tctx::sampler::from_env())
+///     .with_sampler(tctx::sampler::from_env()?)
 ///     .build();
 /// # let _ = provider;
+/// # Ok::<(), tctx::config::ConfigError>(())
 /// ```
-#[must_use]
-pub fn from_env() -> ConfiguredSampler {
-    #[cfg(feature = "config")]
-    match super::config_file_from_env_logged() {
-        super::ConfigFile::Unset => {}
-        super::ConfigFile::Failed => return default_sampler(),
-        super::ConfigFile::Loaded(config) => return config.sampler(),
-    }
+pub fn sampler_from_env() -> Result<ConfiguredSampler, ConfigError> {
+    Config::from_env().map(|config| config.sampler())
+}
+
+/// The sampler and the propagators of `OTEL_TRACES_SAMPLER`, `OTEL_TRACES_SAMPLER_ARG` and
+/// `OTEL_PROPAGATORS`, each problem logged.
+pub(crate) fn from_process_env_logged() -> (ConfiguredSampler, Vec<KnownPropagator>) {
     let sampler = read_var(SAMPLER_VAR);
     let arg = read_var(SAMPLER_ARG_VAR);
-    let (sampler, warnings) = from_env_vars(sampler.as_deref(), arg.as_deref());
+    let (sampler, warnings) = sampler_from_env_vars(sampler.as_deref(), arg.as_deref());
     log(&warnings);
-    sampler
+    let propagators = read_var(PROPAGATORS_VAR);
+    let (propagators, warnings) = propagators_of(propagators.as_deref());
+    log(&warnings);
+    (sampler, propagators)
 }
 
 /// The sampler configured by the values of `OTEL_TRACES_SAMPLER` (`sampler`) and
 /// `OTEL_TRACES_SAMPLER_ARG` (`arg`), and the problems found with them. Pure: it reads no
-/// environment and logs nothing ([`from_env`] does both).
+/// environment and logs nothing ([`Config::from_env`] does both).
 ///
 /// Names are case-insensitive; values are trimmed, and an empty or blank value is unset
 /// ("Parsing empty value"). An unset sampler is the default, `parentbased_always_on`.
@@ -538,7 +621,7 @@ pub fn from_env() -> ConfiguredSampler {
 /// | `parentthreshold_probability` (tctx) | [`ParentThreshold`]`::new(Probability)` | ratio, default `1.0` |
 /// | `ratelimited` (tctx) | [`RateLimited`]`::new(AlwaysOn, RateLimiter)` | spans per second, default `100` |
 /// | `parentbased_ratelimited` (tctx) | [`ParentBased`]`::new(RateLimited)`: roots capped, callers' decisions followed | spans per second, default `100` |
-/// | `parentbased_ratelimited_callers` (tctx) | the same, and callers' sampled spans capped too: `.remote_parent_sampled(RateLimited)` | spans per second for roots, and as many again for callers; default `100` |
+/// | `parentbased_ratelimited_callers` (tctx) | the same, and callers' sampled spans capped too: `.with_remote_parent_sampled(RateLimited)` | spans per second for roots, and as many again for callers; default `100` |
 /// | `adaptive` (tctx) | [`Adaptive`] | target sampled spans per second, default `100` |
 /// | `parentthreshold_adaptive` (tctx) | [`ParentThreshold`]`::new(Adaptive)` | target spans per second, default `100` |
 /// | `jaeger_remote` (feature `jaeger-remote`) | `JaegerRemote`, strategies polled from the center | `endpoint=...,pollingIntervalMs=...,initialSamplingRate=...` |
@@ -579,28 +662,29 @@ pub fn from_env() -> ConfiguredSampler {
 /// # Examples
 ///
 /// ```
-/// use tctx::sampler::{from_env_vars, SamplerDescription};
+/// use tctx::config::sampler_from_env_vars;
+/// use tctx::sampler::SamplerDescription;
 ///
-/// let (sampler, warnings) = from_env_vars(Some("ParentBased_TraceIdRatio"), Some(" 0.25 "));
+/// let (sampler, warnings) = sampler_from_env_vars(Some("ParentBased_TraceIdRatio"), Some(" 0.25 "));
 /// assert!(warnings.is_empty());
 /// assert!(sampler.description().starts_with("ParentBased{root:TraceIdRatioBased{0.25},"));
 ///
-/// let (sampler, warnings) = from_env_vars(Some("probability"), Some("abc"));
+/// let (sampler, warnings) = sampler_from_env_vars(Some("probability"), Some("abc"));
 /// assert_eq!(sampler.description(), "ProbabilitySampler{1}");
 /// assert_eq!(warnings[0].variable(), "OTEL_TRACES_SAMPLER_ARG");
 ///
-/// let (sampler, _) = from_env_vars(Some("parentbased_ratelimited_callers"), Some("50"));
+/// let (sampler, _) = sampler_from_env_vars(Some("parentbased_ratelimited_callers"), Some("50"));
 /// assert!(sampler.description().contains("remoteParentSampled:RateLimited{rate:50,"));
 /// ```
 #[must_use]
-pub fn from_env_vars(
+pub fn sampler_from_env_vars(
     sampler: Option<&str>,
     arg: Option<&str>,
 ) -> (ConfiguredSampler, Vec<EnvWarning>) {
-    from_env_vars_with_clock(sampler, arg, &SharedClock(Arc::new(MonotonicClock)))
+    sampler_from_env_vars_with_clock(sampler, arg, &SharedClock(Arc::new(MonotonicClock)))
 }
 
-fn from_env_vars_with_clock(
+fn sampler_from_env_vars_with_clock(
     sampler: Option<&str>,
     arg: Option<&str>,
     clock: &SharedClock,
@@ -794,39 +878,33 @@ pub(crate) fn choose_propagators<'a, P: Copy>(
     chosen
 }
 
-/// The propagators that `OTEL_PROPAGATORS` configures, as [`propagator_from_env_var`] reads
-/// it; each problem is logged as a warning (`tctx.env.invalid`, in OpenTelemetry's internal
-/// log). A value that is not UTF-8 is invalid.
+/// The propagators the process environment configures: a shorthand for
+/// [`Config::from_env`]`()?.`[`propagator()`](Config::propagator), for a program that needs no
+/// sampler from the environment. A program that needs both calls `Config::from_env()` once
+/// and takes both from it: the configuration is then read once.
 ///
-/// With the feature `config` (a default), when `OTEL_CONFIG_FILE` is set (and not blank), the
-/// propagators are the configuration file's instead (`propagator`, see
-/// `tctx::config`), and `OTEL_PROPAGATORS` is ignored, as in
-/// [`sampler::from_env`](crate::sampler::from_env). A file that cannot be loaded is logged
-/// (`tctx.config.invalid`) and the default, `tracecontext,baggage`, is used.
+/// That is `OTEL_CONFIG_FILE`'s file when it is set (its `propagator`; `OTEL_PROPAGATORS` is
+/// then ignored), else `OTEL_PROPAGATORS` as
+/// [`propagator_from_env_vars`](crate::config::propagator_from_env_vars) reads it, each
+/// mistake logged as a warning (`tctx.env.invalid`). A value that is not UTF-8 is invalid.
+///
+/// # Errors
+///
+/// A file that does not load, as [`Config::from_env`]. Mistakes in `OTEL_PROPAGATORS` are
+/// warnings, never errors.
 ///
 /// # Examples
 ///
 /// ```
-/// opentelemetry::global::set_text_map_propagator(tctx::propagator_from_env());
+/// opentelemetry::global::set_text_map_propagator(tctx::propagator_from_env()?);
+/// # Ok::<(), tctx::config::ConfigError>(())
 /// ```
-#[must_use]
-pub fn propagator_from_env() -> TextMapCompositePropagator {
-    #[cfg(feature = "config")]
-    match super::config_file_from_env_logged() {
-        super::ConfigFile::Unset => {}
-        super::ConfigFile::Failed => {
-            return composite(&[KnownPropagator::TraceContext, KnownPropagator::Baggage])
-        }
-        super::ConfigFile::Loaded(config) => return config.propagator(),
-    }
-    let value = read_var(PROPAGATORS_VAR);
-    let (propagator, warnings) = propagator_from_env_var(value.as_deref());
-    log(&warnings);
-    propagator
+pub fn propagator_from_env() -> Result<TextMapCompositePropagator, ConfigError> {
+    Config::from_env().map(|config| config.propagator())
 }
 
 /// The propagators configured by a value of `OTEL_PROPAGATORS`, and the problems found with
-/// it. Pure: it reads no environment and logs nothing ([`propagator_from_env`] does both).
+/// it. Pure: it reads no environment and logs nothing ([`Config::from_env`] does both).
 ///
 /// The value is a comma-separated list of names, each trimmed and case-insensitive; empty
 /// entries are skipped. An unset, empty or blank value (or one of commas only) is the
@@ -853,20 +931,27 @@ pub fn propagator_from_env() -> TextMapCompositePropagator {
 /// ```
 /// use opentelemetry::propagation::TextMapPropagator;
 ///
-/// let (propagator, warnings) = tctx::propagator_from_env_var(None);
+/// let (propagator, warnings) = tctx::config::propagator_from_env_vars(None);
 /// assert!(warnings.is_empty());
 /// let mut fields: Vec<&str> = propagator.fields().collect();
 /// fields.sort_unstable();
 /// assert_eq!(fields, ["baggage", "traceparent", "tracestate"]);
 ///
-/// let (propagator, warnings) = tctx::propagator_from_env_var(Some("none"));
+/// let (propagator, warnings) = tctx::config::propagator_from_env_vars(Some("none"));
 /// assert!(warnings.is_empty());
 /// assert_eq!(propagator.fields().count(), 0);
 /// ```
 #[must_use]
-pub fn propagator_from_env_var(
-    value: Option<&str>,
+pub fn propagator_from_env_vars(
+    propagators: Option<&str>,
 ) -> (TextMapCompositePropagator, Vec<EnvWarning>) {
+    let (propagators, warnings) = propagators_of(propagators);
+    (composite(&propagators), warnings)
+}
+
+/// The propagators of a value of `OTEL_PROPAGATORS`, as [`propagator_from_env_vars`] reads
+/// it.
+fn propagators_of(value: Option<&str>) -> (Vec<KnownPropagator>, Vec<EnvWarning>) {
     let mut names = non_empty(value)
         .unwrap_or("")
         .split(',')
@@ -892,7 +977,7 @@ pub fn propagator_from_env_var(
             Problem::Propagator(PropagatorProblem::NoneKnown),
         ));
     }
-    (composite(&chosen.propagators), warnings)
+    (chosen.propagators, warnings)
 }
 
 #[cfg(test)]
@@ -925,7 +1010,7 @@ mod tests {
 
     #[test]
     fn tiny_ratio_is_raised_with_a_warning() {
-        let (sampler, warnings) = from_env_vars(Some("probability"), Some("1e-20"));
+        let (sampler, warnings) = sampler_from_env_vars(Some("probability"), Some("1e-20"));
         assert_eq!(
             sampler.description(),
             format!("ProbabilitySampler{{{MIN_PROBABILITY}}}")
@@ -973,7 +1058,8 @@ mod tests {
         ));
         let count = |name: &str, clock: &ManualClock| {
             let shared = SharedClock(Arc::new(clock.clone()));
-            let (sampler, warnings) = from_env_vars_with_clock(Some(name), Some("100"), &shared);
+            let (sampler, warnings) =
+                sampler_from_env_vars_with_clock(Some(name), Some("100"), &shared);
             assert!(warnings.is_empty());
             let mut kept = 0;
             for i in 0..100_000u128 {
@@ -998,7 +1084,7 @@ mod tests {
 
         // Roots have their own limiter: callers using up theirs do not starve new traces.
         let shared = SharedClock(Arc::new(clock.clone()));
-        let (sampler, _) = from_env_vars_with_clock(
+        let (sampler, _) = sampler_from_env_vars_with_clock(
             Some("parentbased_ratelimited_callers"),
             Some("100"),
             &shared,

@@ -1,29 +1,51 @@
 //! Configuration: samplers and propagators built from what operators write, the `OTEL_*`
 //! environment variables and (feature `config`, a default) OpenTelemetry configuration files.
 //!
-//! This room may import every other one; nothing imports it but the entry points re-exported
-//! at the root ([`propagator_from_env`](crate::propagator_from_env)) and in
-//! [`sampler`](crate::sampler) ([`from_env`](crate::sampler::from_env)). Values come from
+//! This room may import every other one; nothing imports it but the two entry points named
+//! where users look for them: [`propagator_from_env`](crate::propagator_from_env) at the root
+//! and [`sampler::from_env`](crate::sampler::from_env). Both are re-exports of functions of
+//! this module (the sampler room's code imports nothing from here). Values come from
 //! strangers: every reader here returns a result or a warning for anything, never a panic,
 //! and bounds what it reads.
+//!
+//! # One configuration, read once
+//!
+//! [`Config::from_env`] reads the process environment once: the file `OTEL_CONFIG_FILE`
+//! names, else `OTEL_TRACES_SAMPLER`, `OTEL_TRACES_SAMPLER_ARG` and `OTEL_PROPAGATORS`. Call it
+//! once where the program sets up OpenTelemetry and take both the sampler and the propagators
+//! from it; a file that does not load is an error, mistakes in the variables are logged
+//! warnings:
+//!
+//! ```
+//! use opentelemetry_sdk::trace::SdkTracerProvider;
+//!
+//! let config = tctx::config::Config::from_env()?;
+//! opentelemetry::global::set_text_map_propagator(config.propagator());
+//! let provider = SdkTracerProvider::builder().with_sampler(config.sampler()).build();
+//! # let _ = provider;
+//! # Ok::<(), tctx::config::ConfigError>(())
+//! ```
+//!
+//! [`sampler::from_env`](crate::sampler::from_env) and
+//! [`propagator_from_env`](crate::propagator_from_env) are shorthands for a program that needs
+//! one of the two. [`sampler_from_env_vars`] and [`propagator_from_env_vars`] are the pure
+//! functions behind the variables: values in, a sampler or propagator and its warnings out.
 //!
 //! # Configuration files
 //!
 //! OpenTelemetry's declarative configuration (`opentelemetry-configuration`, file format
 //! 1.x) describes a whole SDK in one YAML file. tctx builds two parts of it: the sampler of
 //! `tracer_provider.sampler` and the propagators of `propagator`. Load a file with
-//! [`from_file`] (or [`from_yaml_str`]), or name it in `OTEL_CONFIG_FILE`, which
-//! [`sampler::from_env`](crate::sampler::from_env) and
-//! [`propagator_from_env`](crate::propagator_from_env) then read instead of the other
-//! variables.
+//! `Config::from_file` (or `Config::from_yaml_str`; feature `config`), or name it in `OTEL_CONFIG_FILE`.
 //!
 //! Health checks never, callers' decisions honoured, 10% of the rest, consistently across
 //! services:
 //!
 //! ```
+//! # #[cfg(feature = "config")] {
 //! use opentelemetry_sdk::trace::SdkTracerProvider;
 //!
-//! let config = tctx::config::from_yaml_str(r#"
+//! let config = tctx::config::Config::from_yaml_str(r#"
 //! file_format: "1.1"
 //! tracer_provider:
 //!   sampler:
@@ -41,6 +63,7 @@
 //! opentelemetry::global::set_text_map_propagator(config.propagator());
 //! let provider = SdkTracerProvider::builder().with_sampler(config.sampler()).build();
 //! # let _ = provider;
+//! # }
 //! # Ok::<(), tctx::config::ConfigError>(())
 //! ```
 //!
@@ -76,7 +99,7 @@
 //! - Everything else (`resource`, processors, exporters, `meter_provider`, ...) is accepted
 //!   and left alone, without being checked.
 //!
-//! Errors are [`ConfigError`]s that name the place
+//! Errors are [`ConfigError`]s, with a [`ConfigErrorKind`], that name the file and the place
 //! (`tracer_provider.sampler.composite/development.rule_based.rules[2].sampler: unknown
 //! sampler "alwayson"`): unknown keys where the schema allows none, a missing required
 //! property, a wrong type, a ratio outside `[0, 1]`, below 2^-56 (except 0), or one a 64-bit
@@ -94,12 +117,11 @@
 //! a string. Values the schema wants as strings may be written as other scalars
 //! (`values: [404]` is `"404"`), since rules compare attribute values as text.
 //!
-//! Limits, because a file is input: at most [`MAX_FILE_BYTES`] bytes, 64 levels of
+//! Limits, because a file is input: at most 4 MiB (`MAX_FILE_BYTES`), 64 levels of
 //! nesting, 100,000 nodes and 32 MiB of scalars after aliases are expanded and variables
 //! substituted (so an alias bomb fails early), one document, unique keys.
 
 pub(crate) mod env;
-#[cfg(feature = "config")]
 mod file;
 #[cfg(feature = "jaeger-remote")]
 pub(crate) mod jaeger;
@@ -111,12 +133,12 @@ mod substitute;
 #[cfg(feature = "config")]
 mod yaml;
 
-#[cfg(feature = "config")]
-pub(crate) use file::{config_file_from_env_logged, ConfigFile};
-#[cfg(feature = "config")]
-pub use file::{
-    from_env, from_file, from_yaml_str, Config, ConfigError, ConfigWarning, MAX_FILE_BYTES,
+pub use env::{
+    propagator_from_env_vars, sampler_from_env_vars, ConfiguredSampler, EnvWarning, EnvWarningKind,
 };
+#[cfg(feature = "config")]
+pub use file::MAX_FILE_BYTES;
+pub use file::{Config, ConfigError, ConfigErrorKind, ConfigWarning};
 
 /// The longest value quoted in a warning or an error, in bytes.
 const MAX_QUOTED: usize = 64;

@@ -12,7 +12,7 @@ use opentelemetry::trace::SpanKind;
 
 use super::env::{choose_propagators, ConfiguredSampler, KnownPropagator, PropagatorProblem};
 use super::yaml::{Node, Resolved, Scalar};
-use super::{cut, ConfigError, ConfigWarning};
+use super::{cut, ConfigError, ConfigErrorKind, ConfigWarning};
 use crate::probability::MIN_PROBABILITY;
 use crate::sampler::{
     AlwaysOff, AlwaysOn, AlwaysRecord, ComposableAlwaysOff, ComposableAlwaysOn,
@@ -57,6 +57,11 @@ impl<'a> Path<'a> {
 
     pub(crate) fn error(&self, message: impl Into<String>) -> ConfigError {
         ConfigError::new(self.to_string(), message.into())
+    }
+
+    /// An error of a value of the right type but out of range.
+    pub(crate) fn value_error(&self, message: impl Into<String>) -> ConfigError {
+        ConfigError::of_kind(ConfigErrorKind::Value, self.to_string(), message.into())
     }
 
     fn warning(&self, message: String) -> ConfigWarning {
@@ -162,7 +167,7 @@ fn number(node: &Node, path: &Path<'_>) -> Result<f64, ConfigError> {
     match node {
         Node::Scalar(scalar @ Scalar { .. }) if scalar.resolve() == Resolved::Number => scalar
             .number()
-            .map_err(|error| path.error(format!("{}: {error}", cut(&scalar.text)))),
+            .map_err(|error| path.value_error(format!("{}: {error}", cut(&scalar.text)))),
         other => Err(path.error(format!("expected a number, found {}", kind(other)))),
     }
 }
@@ -281,7 +286,7 @@ pub(crate) fn sampler(
                 ConfiguredSampler::new(AlwaysOff)
             } else {
                 let sampler = Probability::new(ratio)
-                    .map_err(|error| here.key("ratio").error(error.to_string()))?;
+                    .map_err(|error| here.key("ratio").value_error(error.to_string()))?;
                 ConfiguredSampler::new(sampler)
             }
         }
@@ -321,16 +326,16 @@ fn parent_based(
         None => ParentBased::new(AlwaysOn),
     };
     if let Some(sampler) = branch("remote_parent_sampled")? {
-        parent_based = parent_based.remote_parent_sampled(sampler);
+        parent_based = parent_based.with_remote_parent_sampled(sampler);
     }
     if let Some(sampler) = branch("remote_parent_not_sampled")? {
-        parent_based = parent_based.remote_parent_not_sampled(sampler);
+        parent_based = parent_based.with_remote_parent_not_sampled(sampler);
     }
     if let Some(sampler) = branch("local_parent_sampled")? {
-        parent_based = parent_based.local_parent_sampled(sampler);
+        parent_based = parent_based.with_local_parent_sampled(sampler);
     }
     if let Some(sampler) = branch("local_parent_not_sampled")? {
-        parent_based = parent_based.local_parent_not_sampled(sampler);
+        parent_based = parent_based.with_local_parent_not_sampled(sampler);
     }
     Ok(ConfiguredSampler::new(parent_based))
 }
@@ -344,7 +349,7 @@ fn ratio(value: &Node, path: &Path<'_>) -> Result<f64, ConfigError> {
     let path = path.key("ratio");
     let ratio = number(node, &path)?;
     if !(0.0..=1.0).contains(&ratio) {
-        return Err(path.error(format!("{} is not in [0, 1]", cut(&scalar_text(node)))));
+        return Err(path.value_error(format!("{} is not in [0, 1]", cut(&scalar_text(node)))));
     }
     // `+ 0.0` turns -0 into 0.
     Ok(ratio + 0.0)
@@ -355,7 +360,7 @@ fn ratio(value: &Node, path: &Path<'_>) -> Result<f64, ConfigError> {
 fn probability_ratio(value: &Node, path: &Path<'_>) -> Result<f64, ConfigError> {
     let ratio = ratio(value, path)?;
     if ratio > 0.0 && ratio < MIN_PROBABILITY {
-        return Err(path.key("ratio").error(format!(
+        return Err(path.key("ratio").value_error(format!(
             "{ratio:e} is below 2^-56, the smallest sampling probability (0 samples nothing)"
         )));
     }
@@ -394,7 +399,7 @@ fn composable(
             } else {
                 Arc::new(
                     ComposableProbability::new(ratio)
-                        .map_err(|error| here.key("ratio").error(error.to_string()))?,
+                        .map_err(|error| here.key("ratio").value_error(error.to_string()))?,
                 )
             }
         }
@@ -451,7 +456,7 @@ fn rule(node: &Node, path: &Path<'_>, found: &mut RuleSets) -> Result<Rule, Conf
             .enumerate()
             .map(|(i, name)| span_kind(name, &path.index(i)))
             .collect::<Result<Vec<_>, _>>()?;
-        matcher = matcher.span_kinds(kinds);
+        matcher = matcher.with_span_kinds(kinds);
     }
     if let Some(node) = get(entries, "parent") {
         let path = path.key("parent");
@@ -460,14 +465,14 @@ fn rule(node: &Node, path: &Path<'_>, found: &mut RuleSets) -> Result<Rule, Conf
             .enumerate()
             .map(|(i, name)| parent_kind(name, &path.index(i)))
             .collect::<Result<Vec<_>, _>>()?;
-        matcher = matcher.parents(parents);
+        matcher = matcher.with_parents(parents);
     }
     if let Some(node) = get(entries, "attribute_values") {
         let path = path.key("attribute_values");
         let entries = closed_object(node, &["key", "values"], &path)?;
         let key = string(required(entries, "key", &path)?, &path.key("key"))?;
         let values = strings(required(entries, "values", &path)?, &path.key("values"))?;
-        matcher = matcher.attribute_values(key.to_owned(), values);
+        matcher = matcher.with_attribute_values(key.to_owned(), values);
     }
     if let Some(node) = get(entries, "attribute_patterns") {
         let path = path.key("attribute_patterns");
@@ -483,7 +488,7 @@ fn rule(node: &Node, path: &Path<'_>, found: &mut RuleSets) -> Result<Rule, Conf
             Some(node) => strings(node, &path.key("excluded"))?,
             None => Vec::new(),
         };
-        matcher = matcher.attribute_patterns(key.to_owned(), included, excluded);
+        matcher = matcher.with_attribute_patterns(key.to_owned(), included, excluded);
     }
     let sampler_path = path.key("sampler");
     let sampler = composable(required(entries, "sampler", path)?, &sampler_path, found)?;

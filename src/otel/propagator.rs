@@ -54,7 +54,7 @@ fn fields() -> &'static [String; 2] {
 /// # Inject
 ///
 /// Writes `traceparent` (version `00`) from the context's span context, and `tracestate`
-/// only when it has members, cut to [`max_tracestate_len`](TraceContextPropagatorBuilder::max_tracestate_len)
+/// only when it has members, cut to [`with_max_tracestate_len`](TraceContextPropagatorBuilder::with_max_tracestate_len)
 /// characters by the spec's truncation rules. Members that break the Level 2 grammar (which
 /// OpenTelemetry's `TraceState` lets through in values) are left out. An invalid span
 /// context injects nothing.
@@ -151,7 +151,7 @@ pub struct TraceContextPropagator {
 ///
 /// ```
 /// let propagator = tctx::TraceContextPropagator::builder()
-///     .max_tracestate_len(1024)
+///     .with_max_tracestate_len(1024)
 ///     .build();
 /// # let _ = propagator;
 /// ```
@@ -180,7 +180,7 @@ impl TraceContextPropagator {
     /// # Examples
     ///
     /// ```
-    /// let propagator = tctx::TraceContextPropagator::builder().max_tracestate_len(2048).build();
+    /// let propagator = tctx::TraceContextPropagator::builder().with_max_tracestate_len(2048).build();
     /// # let _ = propagator;
     /// ```
     #[must_use]
@@ -426,11 +426,11 @@ impl TraceContextPropagatorBuilder {
     /// # Examples
     ///
     /// ```
-    /// let propagator = tctx::TraceContextPropagator::builder().max_tracestate_len(4096).build();
+    /// let propagator = tctx::TraceContextPropagator::builder().with_max_tracestate_len(4096).build();
     /// # let _ = propagator;
     /// ```
     #[must_use]
-    pub fn max_tracestate_len(mut self, max_len: usize) -> Self {
+    pub fn with_max_tracestate_len(mut self, max_len: usize) -> Self {
         self.propagator.max_tracestate_len = max_len;
         self
     }

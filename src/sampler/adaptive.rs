@@ -60,7 +60,7 @@ const FLOOD_FACTOR: f64 = 2.0;
 /// use tctx::sampler::{Adaptive, ParentThreshold};
 ///
 /// // About 50 traces a second, whatever the traffic; children follow their parent.
-/// let sampler = Adaptive::new(50.0)?.time_constant(Duration::from_secs(30));
+/// let sampler = Adaptive::new(50.0)?.with_time_constant(Duration::from_secs(30));
 /// let provider = SdkTracerProvider::builder()
 ///     .with_sampler(ParentThreshold::new(sampler))
 ///     .build();
@@ -167,12 +167,12 @@ impl Adaptive {
     /// ```
     /// use std::time::Duration;
     ///
-    /// let sampler = tctx::sampler::Adaptive::new(10.0)?.time_constant(Duration::from_secs(60));
+    /// let sampler = tctx::sampler::Adaptive::new(10.0)?.with_time_constant(Duration::from_secs(60));
     /// # let _ = sampler;
     /// # Ok::<(), tctx::sampler::RateError>(())
     /// ```
     #[must_use]
-    pub fn time_constant(mut self, tau: Duration) -> Self {
+    pub fn with_time_constant(mut self, tau: Duration) -> Self {
         self.time_constant = tau.max(MIN_TIME_CONSTANT);
         let update_interval = (self.time_constant / 10).max(MIN_UPDATE_INTERVAL);
         self.update_interval = nanos(update_interval);
@@ -338,13 +338,9 @@ impl SamplerDescription for Adaptive {
 }
 
 impl fmt::Debug for Adaptive {
+    /// The description: a combinator describes its delegate by its `Debug` text.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Adaptive")
-            .field("target", &self.target)
-            .field("time_constant", &self.time_constant)
-            .field("probability", &self.probability())
-            .field("clock", &self.clock)
-            .finish_non_exhaustive()
+        f.write_str(&self.description())
     }
 }
 
@@ -493,7 +489,7 @@ mod tests {
         let mut traffic = Traffic::new();
         let sampler = Adaptive::new(10.0)
             .unwrap()
-            .time_constant(Duration::from_secs(1))
+            .with_time_constant(Duration::from_secs(1))
             .with_clock(traffic.clock.clone());
         traffic.clock.set(Duration::from_secs(100));
         traffic.run(&sampler, 100, 10);
@@ -509,20 +505,20 @@ mod tests {
         let mut traffic = Traffic::new();
         let sampler = Adaptive::new(1e9)
             .unwrap()
-            .time_constant(Duration::ZERO)
+            .with_time_constant(Duration::ZERO)
             .with_clock(traffic.clock.clone());
         traffic.run(&sampler, 100, 2);
         assert_eq!(sampler.threshold(), Threshold::SAMPLE_ALL);
         let tiny = Adaptive::new(1e-300)
             .unwrap()
-            .time_constant(Duration::MAX)
+            .with_time_constant(Duration::MAX)
             .with_clock(traffic.clock.clone());
         traffic.run(&tiny, 100, 2);
         traffic.clock.set(Duration::MAX);
         traffic.run(&tiny, 10, 1);
         let quick = Adaptive::new(1e-300)
             .unwrap()
-            .time_constant(Duration::ZERO)
+            .with_time_constant(Duration::ZERO)
             .with_clock(traffic.clock.clone());
         traffic.clock.set(Duration::ZERO);
         traffic.run(&quick, 100, 2);
@@ -543,7 +539,8 @@ mod tests {
         traffic.run(&clone, 50, 3);
         assert!((sampler.probability() - 0.1).abs() < 0.01);
         assert_eq!(sampler.threshold(), clone.threshold());
-        assert!(format!("{sampler:?}").starts_with("Adaptive { target: 5.0,"));
+        assert_eq!(format!("{sampler:?}"), sampler.description());
+        assert!(format!("{clone:?}").starts_with("Adaptive{target:5,probability:0.1"));
     }
 
     #[test]

@@ -6,7 +6,7 @@ use opentelemetry::trace::{Link, SpanKind, TraceId};
 use opentelemetry::{Context, KeyValue};
 use opentelemetry_sdk::trace::{SamplingDecision, SamplingResult, ShouldSample};
 
-use super::{delegate, Delegate, SamplerDescription};
+use super::{delegate, describe, Delegate, SamplerDescription};
 
 /// Turns its root sampler's `DROP` into `RECORD_ONLY`, so that span processors see every
 /// span (for span-to-metrics) while exporters still get only the sampled ones (SDK
@@ -50,7 +50,7 @@ impl AlwaysRecord {
     /// # Ok::<(), tctx::probability::ProbabilityError>(())
     /// ```
     #[must_use]
-    pub fn new(root: impl ShouldSample + SamplerDescription + 'static) -> Self {
+    pub fn new(root: impl ShouldSample + 'static) -> Self {
         Self {
             root: delegate(root),
         }
@@ -79,7 +79,7 @@ impl ShouldSample for AlwaysRecord {
 
 impl SamplerDescription for AlwaysRecord {
     fn description(&self) -> String {
-        format!("AlwaysRecord{{root:{}}}", self.root.description())
+        format!("AlwaysRecord{{root:{}}}", describe(self.root.as_ref()))
     }
 }
 

@@ -7,8 +7,8 @@
 //! through it.
 
 use std::borrow::Cow;
-use std::cell::Cell;
 use std::fmt;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use opentelemetry::trace::{
@@ -38,11 +38,12 @@ use crate::probability::{ProbabilityError, Randomness, Threshold};
 /// assert_eq!(params.parent_kind(), ParentKind::None);
 /// assert_eq!(params.attribute("http.route").map(|v| v.as_str().into_owned()), Some("/checkout".into()));
 /// ```
-#[derive(Clone)]
 pub struct SamplingParams<'a> {
-    /// The index of the attribute [`attribute`](Self::attribute) found last: rules mostly
-    /// test the same key one after the other, and a hit then costs one key compare.
-    last_found: Cell<Option<usize>>,
+    /// The index of the attribute [`attribute`](Self::attribute) found last ([`NOT_FOUND`]
+    /// before): rules mostly test the same key one after the other, and a hit then costs one
+    /// key compare. An atomic rather than a `Cell`, so that params are `Sync` (a sampler may
+    /// hand them to threads); a relaxed load or store is a plain one on common targets.
+    last_found: AtomicUsize,
     parent_context: Option<&'a Context>,
     parent: Option<&'a SpanContext>,
     parent_threshold: Option<Threshold>,
@@ -62,7 +63,7 @@ pub struct SamplingParams<'a> {
 /// use tctx::sampler::{ParentKind, SpanMatcher};
 ///
 /// // Rules for spans that continue a caller's trace.
-/// let matcher = SpanMatcher::new().parents([ParentKind::Remote]);
+/// let matcher = SpanMatcher::new().with_parents([ParentKind::Remote]);
 /// # let _ = matcher;
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -73,6 +74,18 @@ pub enum ParentKind {
     Remote,
     /// A parent in this process.
     Local,
+}
+
+/// [`SamplingParams::last_found`] when no attribute was found yet.
+const NOT_FOUND: usize = usize::MAX;
+
+impl Clone for SamplingParams<'_> {
+    fn clone(&self) -> Self {
+        Self {
+            last_found: AtomicUsize::new(self.last_found.load(Ordering::Relaxed)),
+            ..*self
+        }
+    }
 }
 
 impl<'a> SamplingParams<'a> {
@@ -137,7 +150,7 @@ impl<'a> SamplingParams<'a> {
             .and(threshold)
             .filter(|th| th.samples(randomness));
         Self {
-            last_found: Cell::new(None),
+            last_found: AtomicUsize::new(NOT_FOUND),
             parent_context,
             parent,
             parent_threshold,
@@ -209,7 +222,7 @@ impl<'a> SamplingParams<'a> {
     /// The value of the first attribute named `key`.
     #[must_use]
     pub fn attribute(&self, key: &str) -> Option<&'a opentelemetry::Value> {
-        if let Some(kv) = self.last_found.get().and_then(|i| self.attributes.get(i)) {
+        if let Some(kv) = self.attributes.get(self.last_found.load(Ordering::Relaxed)) {
             if kv.key.as_str() == key {
                 return Some(&kv.value);
             }
@@ -218,7 +231,7 @@ impl<'a> SamplingParams<'a> {
             .attributes
             .iter()
             .position(|kv| kv.key.as_str() == key)?;
-        self.last_found.set(Some(index));
+        self.last_found.store(index, Ordering::Relaxed);
         Some(&self.attributes[index].value)
     }
 
@@ -378,11 +391,11 @@ impl<'s> SamplingIntent<'s> {
     /// use tctx::sampler::SamplingIntent;
     ///
     /// let extra = [KeyValue::new("sampling.rule", "checkout")];
-    /// let intent = SamplingIntent::no_threshold().add_attributes(&extra);
+    /// let intent = SamplingIntent::no_threshold().with_attributes(&extra);
     /// # let _ = intent;
     /// ```
     #[must_use]
-    pub fn add_attributes(mut self, attributes: &'s [KeyValue]) -> Self {
+    pub fn with_attributes(mut self, attributes: &'s [KeyValue]) -> Self {
         if attributes.is_empty() {
             return self;
         }
@@ -405,11 +418,11 @@ impl<'s> SamplingIntent<'s> {
     /// use opentelemetry::KeyValue;
     /// use tctx::sampler::SamplingIntent;
     ///
-    /// let intent = SamplingIntent::no_threshold().add_owned_attributes(vec![KeyValue::new("a", 1)]);
+    /// let intent = SamplingIntent::no_threshold().with_owned_attributes(vec![KeyValue::new("a", 1)]);
     /// # let _ = intent;
     /// ```
     #[must_use]
-    pub fn add_owned_attributes(mut self, attributes: Vec<KeyValue>) -> Self {
+    pub fn with_owned_attributes(mut self, attributes: Vec<KeyValue>) -> Self {
         if attributes.is_empty() {
             return self;
         }
@@ -434,11 +447,11 @@ impl<'s> SamplingIntent<'s> {
     ///
     /// fn keep(parent: &TraceState, _sampled: bool) -> TraceState { parent.clone() }
     /// let provider: &'static dyn TraceStateProvider = &keep;
-    /// let intent = SamplingIntent::no_threshold().trace_state_provider(provider);
+    /// let intent = SamplingIntent::no_threshold().with_trace_state_provider(provider);
     /// # let _ = intent;
     /// ```
     #[must_use]
-    pub fn trace_state_provider(mut self, provider: &'s dyn TraceStateProvider) -> Self {
+    pub fn with_trace_state_provider(mut self, provider: &'s dyn TraceStateProvider) -> Self {
         self.trace_state = Some(provider);
         self
     }
@@ -595,7 +608,7 @@ pub(crate) fn decide(
             // The provider may not touch `ot`: set it from the parent's, as computed.
             let from_provider = provider.trace_state(trace_state, sampled);
             let current = ot_value(&from_provider);
-            with_ot(&from_provider, &current, &Cow::Owned(new_ot.into_owned()))
+            with_ot(&from_provider, &current, &new_ot)
         }
     };
     let (decision, attributes) = if sampled {
@@ -680,8 +693,9 @@ impl SamplerDescription for CompositeSampler {
 }
 
 impl fmt::Debug for CompositeSampler {
+    /// The description: a combinator describes its delegate by its `Debug` text.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "CompositeSampler{{{}}}", self.description())
+        f.write_str(&self.description())
     }
 }
 
@@ -961,7 +975,7 @@ impl ComposableSampler for ComposableAnnotating {
     fn sampling_intent<'s>(&'s self, params: &SamplingParams<'_>) -> SamplingIntent<'s> {
         self.delegate
             .sampling_intent(params)
-            .add_attributes(&self.attributes)
+            .with_attributes(&self.attributes)
     }
 }
 

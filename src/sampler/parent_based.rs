@@ -7,7 +7,7 @@ use opentelemetry::{Context, KeyValue};
 use opentelemetry_sdk::trace::SamplingResult;
 use opentelemetry_sdk::trace::ShouldSample;
 
-use super::{delegate, with_parent, AlwaysOff, AlwaysOn, Delegate, SamplerDescription};
+use super::{delegate, describe, with_parent, AlwaysOff, AlwaysOn, Delegate, SamplerDescription};
 
 /// Follows the parent's sampled flag, with a sampler for each of the five cases of the SDK
 /// specification ("ParentBased"): no parent (`root`), a remote parent sampled or not, a local
@@ -19,7 +19,8 @@ use super::{delegate, with_parent, AlwaysOff, AlwaysOn, Delegate, SamplerDescrip
 /// that holds a span with an invalid span context is a root. (The SDK's `Sampler::ParentBased`
 /// treats it as an unsampled parent instead.)
 ///
-/// Each branch takes any `ShouldSample` with a [`SamplerDescription`], so the branches compose:
+/// Each branch takes any `ShouldSample` (see [`SamplerDescription`] for how it is described),
+/// so the branches compose:
 /// "honour an upstream sampled flag, but at most 100 per second" is
 ///
 /// ```
@@ -27,7 +28,7 @@ use super::{delegate, with_parent, AlwaysOff, AlwaysOn, Delegate, SamplerDescrip
 /// use tctx::sampler::{AlwaysOn, ParentBased, Probability, RateLimited, RateLimiter};
 ///
 /// let sampler = ParentBased::new(Probability::new(0.1)?)
-///     .remote_parent_sampled(RateLimited::new(AlwaysOn, RateLimiter::new(100.0)?));
+///     .with_remote_parent_sampled(RateLimited::new(AlwaysOn, RateLimiter::new(100.0)?));
 /// let provider = SdkTracerProvider::builder().with_sampler(sampler).build();
 /// # let _ = provider;
 /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -51,7 +52,7 @@ enum Branch {
 }
 
 impl Branch {
-    fn of(sampler: impl ShouldSample + SamplerDescription + 'static) -> Self {
+    fn of(sampler: impl ShouldSample + 'static) -> Self {
         Self::Delegate(delegate(sampler))
     }
 
@@ -59,7 +60,7 @@ impl Branch {
         match self {
             Self::AlwaysOn => AlwaysOn.description(),
             Self::AlwaysOff => AlwaysOff.description(),
-            Self::Delegate(sampler) => sampler.description(),
+            Self::Delegate(sampler) => describe(sampler.as_ref()),
         }
     }
 }
@@ -76,7 +77,7 @@ impl ParentBased {
     /// assert!(sampler.description().starts_with("ParentBased{root:TraceIdRatioBased{0.25},"));
     /// ```
     #[must_use]
-    pub fn new(root: impl ShouldSample + SamplerDescription + 'static) -> Self {
+    pub fn new(root: impl ShouldSample + 'static) -> Self {
         Self {
             root: Branch::of(root),
             remote_parent_sampled: Branch::AlwaysOn,
@@ -94,15 +95,12 @@ impl ParentBased {
     /// use tctx::sampler::{AlwaysOn, ParentBased, RateLimited, RateLimiter};
     ///
     /// let sampler = ParentBased::new(AlwaysOn)
-    ///     .remote_parent_sampled(RateLimited::new(AlwaysOn, RateLimiter::new(10.0)?));
+    ///     .with_remote_parent_sampled(RateLimited::new(AlwaysOn, RateLimiter::new(10.0)?));
     /// # let _ = sampler;
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     #[must_use]
-    pub fn remote_parent_sampled(
-        mut self,
-        sampler: impl ShouldSample + SamplerDescription + 'static,
-    ) -> Self {
+    pub fn with_remote_parent_sampled(mut self, sampler: impl ShouldSample + 'static) -> Self {
         self.remote_parent_sampled = Branch::of(sampler);
         self
     }
@@ -115,15 +113,12 @@ impl ParentBased {
     /// use tctx::sampler::{AlwaysOn, ParentBased, Probability};
     ///
     /// // Give unsampled callers a 1% chance anyway.
-    /// let sampler = ParentBased::new(AlwaysOn).remote_parent_not_sampled(Probability::new(0.01)?);
+    /// let sampler = ParentBased::new(AlwaysOn).with_remote_parent_not_sampled(Probability::new(0.01)?);
     /// # let _ = sampler;
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     #[must_use]
-    pub fn remote_parent_not_sampled(
-        mut self,
-        sampler: impl ShouldSample + SamplerDescription + 'static,
-    ) -> Self {
+    pub fn with_remote_parent_not_sampled(mut self, sampler: impl ShouldSample + 'static) -> Self {
         self.remote_parent_not_sampled = Branch::of(sampler);
         self
     }
@@ -135,14 +130,11 @@ impl ParentBased {
     /// ```
     /// use tctx::sampler::{AlwaysOn, ParentBased};
     ///
-    /// let sampler = ParentBased::new(AlwaysOn).local_parent_sampled(AlwaysOn);
+    /// let sampler = ParentBased::new(AlwaysOn).with_local_parent_sampled(AlwaysOn);
     /// # let _ = sampler;
     /// ```
     #[must_use]
-    pub fn local_parent_sampled(
-        mut self,
-        sampler: impl ShouldSample + SamplerDescription + 'static,
-    ) -> Self {
+    pub fn with_local_parent_sampled(mut self, sampler: impl ShouldSample + 'static) -> Self {
         self.local_parent_sampled = Branch::of(sampler);
         self
     }
@@ -154,14 +146,11 @@ impl ParentBased {
     /// ```
     /// use tctx::sampler::{AlwaysOff, AlwaysOn, ParentBased};
     ///
-    /// let sampler = ParentBased::new(AlwaysOn).local_parent_not_sampled(AlwaysOff);
+    /// let sampler = ParentBased::new(AlwaysOn).with_local_parent_not_sampled(AlwaysOff);
     /// # let _ = sampler;
     /// ```
     #[must_use]
-    pub fn local_parent_not_sampled(
-        mut self,
-        sampler: impl ShouldSample + SamplerDescription + 'static,
-    ) -> Self {
+    pub fn with_local_parent_not_sampled(mut self, sampler: impl ShouldSample + 'static) -> Self {
         self.local_parent_not_sampled = Branch::of(sampler);
         self
     }

@@ -10,7 +10,8 @@ use opentelemetry_sdk::trace::ShouldSample;
 
 use super::composable::{decide, follow_parent, SamplingIntent, SamplingParams};
 use super::{
-    delegate, with_parent, ComposableProbability, ComposableSampler, Delegate, SamplerDescription,
+    delegate, describe, with_parent, ComposableProbability, ComposableSampler, Delegate,
+    SamplerDescription,
 };
 use crate::probability::{ProbabilityError, Threshold};
 
@@ -54,7 +55,7 @@ use crate::probability::{ProbabilityError, Threshold};
 /// }
 /// # Ok::<(), tctx::probability::ProbabilityError>(())
 /// ```
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Probability {
     sampler: ComposableProbability,
 }
@@ -190,7 +191,7 @@ impl ParentThreshold {
     /// assert_eq!(sampler.description(), "ParentThreshold{root:AlwaysOnSampler}");
     /// ```
     #[must_use]
-    pub fn new(root: impl ShouldSample + SamplerDescription + 'static) -> Self {
+    pub fn new(root: impl ShouldSample + 'static) -> Self {
         Self {
             root: delegate(root),
         }
@@ -250,7 +251,14 @@ impl SamplerDescription for FollowParent {
 
 impl SamplerDescription for ParentThreshold {
     fn description(&self) -> String {
-        format!("ParentThreshold{{root:{}}}", self.root.description())
+        format!("ParentThreshold{{root:{}}}", describe(self.root.as_ref()))
+    }
+}
+
+impl fmt::Debug for Probability {
+    /// The description: a combinator describes its delegate by its `Debug` text.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.description())
     }
 }
 

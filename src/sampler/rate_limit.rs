@@ -41,13 +41,28 @@ const NANOS_PER_SECOND: f64 = 1e9;
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct RateError {
-    kind: ErrorKind,
+    kind: RateErrorKind,
     value: f64,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum ErrorKind {
+/// Which number a [`RateError`] rejects.
+///
+/// # Examples
+///
+/// ```
+/// use tctx::sampler::{RateErrorKind, RateLimiter};
+///
+/// let error = RateLimiter::new(10.0)?.with_burst(0.5).unwrap_err();
+/// assert_eq!(error.kind(), RateErrorKind::Burst);
+/// # Ok::<(), tctx::sampler::RateError>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum RateErrorKind {
+    /// The rate (spans per second, or an adaptive target): not a finite number above zero
+    /// and at most 10^9.
     Rate,
+    /// The burst: not a finite number of at least 1.
     Burst,
 }
 
@@ -57,7 +72,7 @@ impl RateError {
             Ok(per_second)
         } else {
             Err(Self {
-                kind: ErrorKind::Rate,
+                kind: RateErrorKind::Rate,
                 value: per_second,
             })
         }
@@ -68,7 +83,7 @@ impl RateError {
             Ok(burst)
         } else {
             Err(Self {
-                kind: ErrorKind::Burst,
+                kind: RateErrorKind::Burst,
                 value: burst,
             })
         }
@@ -87,17 +102,31 @@ impl RateError {
     pub fn value(&self) -> f64 {
         self.value
     }
+
+    /// Whether the rate or the burst was rejected.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tctx::sampler::{RateErrorKind, RateLimiter};
+    ///
+    /// assert_eq!(RateLimiter::new(f64::NAN).unwrap_err().kind(), RateErrorKind::Rate);
+    /// ```
+    #[must_use]
+    pub fn kind(&self) -> RateErrorKind {
+        self.kind
+    }
 }
 
 impl fmt::Display for RateError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.kind {
-            ErrorKind::Rate => write!(
+            RateErrorKind::Rate => write!(
                 f,
                 "rate must be a finite number above zero and at most 1e9 per second, not {}",
                 self.value
             ),
-            ErrorKind::Burst => write!(
+            RateErrorKind::Burst => write!(
                 f,
                 "burst must be a finite number above zero and at least 1, not {}",
                 self.value
@@ -362,10 +391,7 @@ impl RateLimited {
     /// # Ok::<(), tctx::sampler::RateError>(())
     /// ```
     #[must_use]
-    pub fn new(
-        delegate: impl ShouldSample + SamplerDescription + 'static,
-        limiter: RateLimiter,
-    ) -> Self {
+    pub fn new(delegate: impl ShouldSample + 'static, limiter: RateLimiter) -> Self {
         Self {
             delegate: super::delegate(delegate),
             limiter,
@@ -437,12 +463,106 @@ impl SamplerDescription for RateLimited {
             "RateLimited{{rate:{},burst:{},delegate:{}}}",
             self.limiter.per_second,
             self.limiter.burst,
-            self.delegate.description()
+            super::describe(self.delegate.as_ref())
         )
     }
 }
 
 impl fmt::Debug for RateLimited {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.description())
+    }
+}
+
+/// Caps the spans its delegate would sample at a number per second, as a composable: a rule
+/// can say "server spans under `/api/*`: at most 100 per second".
+///
+/// The delegate states its intent; a span it would sample (its threshold against the trace's
+/// randomness, or fresh randomness when its count is unreliable) takes a token from the
+/// [`RateLimiter`]. With a token, the intent is "sample, count unreliable" (so the
+/// [`CompositeSampler`](super::CompositeSampler) erases `th`: the span's probability is not
+/// known); without one, or when the delegate would not sample, "drop". The delegate's
+/// attributes and tracestate provider are kept. Clones share the budget.
+///
+/// Description `ComposableRateLimited{rate:100,burst:100,delegate:…}`.
+///
+/// # Examples
+///
+/// ```
+/// use opentelemetry::trace::SpanKind;
+/// use tctx::sampler::{
+///     ComposableAlwaysOn, ComposableRateLimited, ComposableRuleBased, CompositeSampler, RateLimiter,
+///     Rule, SpanMatcher,
+/// };
+///
+/// let api = SpanMatcher::new().with_span_kinds([SpanKind::Server]).with_attribute_patterns("http.route", ["/api/*"], [""; 0]);
+/// let sampler = CompositeSampler::new(ComposableRuleBased::new([
+///     Rule::new(api, ComposableRateLimited::new(ComposableAlwaysOn, RateLimiter::new(100.0)?)),
+/// ]));
+/// # let _ = sampler;
+/// # Ok::<(), tctx::sampler::RateError>(())
+/// ```
+#[derive(Clone)]
+pub struct ComposableRateLimited {
+    delegate: ComposableDelegate,
+    limiter: RateLimiter,
+}
+
+impl ComposableRateLimited {
+    /// Samples what `delegate` would, within the budget of `limiter`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tctx::sampler::{ComposableAlwaysOn, ComposableRateLimited, RateLimiter, SamplerDescription};
+    ///
+    /// let sampler = ComposableRateLimited::new(ComposableAlwaysOn, RateLimiter::new(5.0)?);
+    /// assert_eq!(sampler.description(), "ComposableRateLimited{rate:5,burst:5,delegate:ComposableAlwaysOn}");
+    /// # Ok::<(), tctx::sampler::RateError>(())
+    /// ```
+    #[must_use]
+    pub fn new(delegate: impl ComposableSampler + 'static, limiter: RateLimiter) -> Self {
+        Self {
+            delegate: Arc::new(delegate),
+            limiter,
+        }
+    }
+
+    /// The limiter, shared with this sampler's clones.
+    #[must_use]
+    pub fn limiter(&self) -> &RateLimiter {
+        &self.limiter
+    }
+}
+
+impl ComposableSampler for ComposableRateLimited {
+    fn sampling_intent<'s>(&'s self, params: &SamplingParams<'_>) -> SamplingIntent<'s> {
+        let intent = self.delegate.sampling_intent(params);
+        let would_sample = intent.threshold().is_some_and(|threshold| {
+            let randomness = if intent.adjusted_count_reliable() {
+                params.randomness()
+            } else {
+                Randomness::random()
+            };
+            threshold.samples(randomness)
+        });
+        let admitted = would_sample && self.limiter.try_acquire();
+        intent.rethreshold(admitted.then_some(Threshold::SAMPLE_ALL), false)
+    }
+}
+
+impl SamplerDescription for ComposableRateLimited {
+    fn description(&self) -> String {
+        format!(
+            "ComposableRateLimited{{rate:{},burst:{},delegate:{}}}",
+            self.limiter.per_second(),
+            self.limiter.burst(),
+            self.delegate.description()
+        )
+    }
+}
+
+impl fmt::Debug for ComposableRateLimited {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.description())
     }
@@ -640,6 +760,7 @@ mod tests {
                 .to_string()
                 .contains("must be a finite number above zero"));
             assert!(err.value().to_bits() == rate.to_bits() || rate.is_nan());
+            assert_eq!(err.kind(), super::RateErrorKind::Rate);
         }
         assert!(RateLimiter::new(1e9).is_ok());
         assert!(RateLimiter::new(1e-300).is_ok());
@@ -647,6 +768,7 @@ mod tests {
         for burst in [0.5, 0.0, -3.0, f64::NAN, f64::INFINITY] {
             let err = base.clone().with_burst(burst).unwrap_err();
             assert!(err.to_string().starts_with("burst must be"), "{err}");
+            assert_eq!(err.kind(), super::RateErrorKind::Burst);
         }
         assert!(base.with_burst(1.0).is_ok());
     }
@@ -805,99 +927,5 @@ mod tests {
             assert_eq!(dropped.trace_state.header(), "ot=th:c");
         }
         assert!(shared.try_acquire());
-    }
-}
-
-/// Caps the spans its delegate would sample at a number per second, as a composable: a rule
-/// can say "server spans under `/api/*`: at most 100 per second".
-///
-/// The delegate states its intent; a span it would sample (its threshold against the trace's
-/// randomness, or fresh randomness when its count is unreliable) takes a token from the
-/// [`RateLimiter`]. With a token, the intent is "sample, count unreliable" (so the
-/// [`CompositeSampler`](super::CompositeSampler) erases `th`: the span's probability is not
-/// known); without one, or when the delegate would not sample, "drop". The delegate's
-/// attributes and tracestate provider are kept. Clones share the budget.
-///
-/// Description `ComposableRateLimited{rate:100,burst:100,delegate:…}`.
-///
-/// # Examples
-///
-/// ```
-/// use opentelemetry::trace::SpanKind;
-/// use tctx::sampler::{
-///     ComposableAlwaysOn, ComposableRateLimited, ComposableRuleBased, CompositeSampler, RateLimiter,
-///     Rule, SpanMatcher,
-/// };
-///
-/// let api = SpanMatcher::new().span_kinds([SpanKind::Server]).attribute_patterns("http.route", ["/api/*"], [""; 0]);
-/// let sampler = CompositeSampler::new(ComposableRuleBased::new([
-///     Rule::new(api, ComposableRateLimited::new(ComposableAlwaysOn, RateLimiter::new(100.0)?)),
-/// ]));
-/// # let _ = sampler;
-/// # Ok::<(), tctx::sampler::RateError>(())
-/// ```
-#[derive(Clone)]
-pub struct ComposableRateLimited {
-    delegate: ComposableDelegate,
-    limiter: RateLimiter,
-}
-
-impl ComposableRateLimited {
-    /// Samples what `delegate` would, within the budget of `limiter`.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use tctx::sampler::{ComposableAlwaysOn, ComposableRateLimited, RateLimiter, SamplerDescription};
-    ///
-    /// let sampler = ComposableRateLimited::new(ComposableAlwaysOn, RateLimiter::new(5.0)?);
-    /// assert_eq!(sampler.description(), "ComposableRateLimited{rate:5,burst:5,delegate:ComposableAlwaysOn}");
-    /// # Ok::<(), tctx::sampler::RateError>(())
-    /// ```
-    #[must_use]
-    pub fn new(delegate: impl ComposableSampler + 'static, limiter: RateLimiter) -> Self {
-        Self {
-            delegate: Arc::new(delegate),
-            limiter,
-        }
-    }
-
-    /// The limiter, shared with this sampler's clones.
-    #[must_use]
-    pub fn limiter(&self) -> &RateLimiter {
-        &self.limiter
-    }
-}
-
-impl ComposableSampler for ComposableRateLimited {
-    fn sampling_intent<'s>(&'s self, params: &SamplingParams<'_>) -> SamplingIntent<'s> {
-        let intent = self.delegate.sampling_intent(params);
-        let would_sample = intent.threshold().is_some_and(|threshold| {
-            let randomness = if intent.adjusted_count_reliable() {
-                params.randomness()
-            } else {
-                Randomness::random()
-            };
-            threshold.samples(randomness)
-        });
-        let admitted = would_sample && self.limiter.try_acquire();
-        intent.rethreshold(admitted.then_some(Threshold::SAMPLE_ALL), false)
-    }
-}
-
-impl SamplerDescription for ComposableRateLimited {
-    fn description(&self) -> String {
-        format!(
-            "ComposableRateLimited{{rate:{},burst:{},delegate:{}}}",
-            self.limiter.per_second(),
-            self.limiter.burst(),
-            self.delegate.description()
-        )
-    }
-}
-
-impl fmt::Debug for ComposableRateLimited {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.description())
     }
 }

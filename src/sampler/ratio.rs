@@ -1,5 +1,6 @@
 //! `TraceIdRatioBased`: the SDK's classic ratio sampler, kept bit for bit.
 
+use std::fmt;
 use std::sync::atomic::AtomicBool;
 
 use opentelemetry::trace::{Link, SpanKind, TraceId};
@@ -34,7 +35,7 @@ use super::{ot_value, passed_in_trace_state, result, warn_once, with_parent, Sam
 ///     .build();
 /// # let _ = provider;
 /// ```
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy)]
 pub struct TraceIdRatioBased {
     ratio: f64,
 }
@@ -130,5 +131,12 @@ fn warn_child_use(parent_uses_probability: bool) {
 impl SamplerDescription for TraceIdRatioBased {
     fn description(&self) -> String {
         format!("TraceIdRatioBased{{{}}}", self.ratio)
+    }
+}
+
+impl fmt::Debug for TraceIdRatioBased {
+    /// The description: a combinator describes its delegate by its `Debug` text.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.description())
     }
 }

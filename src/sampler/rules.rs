@@ -280,17 +280,17 @@ impl fmt::Display for Condition {
 /// (`attribute_values`, `attribute_patterns`, `span_kinds`, `parent`) and, as a tctx
 /// extension, the span name. With no condition it matches every span.
 ///
-/// - [`attribute_values`](Self::attribute_values): the attribute's value is one of these.
+/// - [`attribute_values`](Self::with_attribute_values): the attribute's value is one of these.
 ///   Non-string values are compared by their string form, Rust's `Display`: `404` matches
 ///   `"404"`, `true` matches `"true"`, and a double `1.0` matches `"1"` (Java and Python
 ///   write `"1.0"`; the schema does not say). An array matches when any item does.
-/// - [`attribute_patterns`](Self::attribute_patterns): the value matches an included pattern
+/// - [`attribute_patterns`](Self::with_attribute_patterns): the value matches an included pattern
 ///   (all values when none is given) and no excluded one; `*` and `?` wildcards,
 ///   case-sensitive. For an array, one item that is included and not excluded is a match:
 ///   `[404, 401]` with included `4*` and excluded `404` matches (by `401`).
-/// - [`span_kinds`](Self::span_kinds), [`parents`](Self::parents): the span's kind, or where
+/// - [`span_kinds`](Self::with_span_kinds), [`parents`](Self::with_parents): the span's kind, or where
 ///   its parent is, is one of these.
-/// - [`span_name`](Self::span_name), [`span_name_pattern`](Self::span_name_pattern): the span
+/// - [`span_name`](Self::with_span_name), [`span_name_pattern`](Self::with_span_name_pattern): the span
 ///   name is this, or matches this pattern.
 ///
 /// A missing attribute matches no attribute condition.
@@ -303,8 +303,8 @@ impl fmt::Display for Condition {
 /// use tctx::sampler::{Predicate, SamplingParams, SpanMatcher};
 ///
 /// let health = SpanMatcher::new()
-///     .span_kinds([SpanKind::Server])
-///     .attribute_values("http.route", ["/healthz", "/livez"]);
+///     .with_span_kinds([SpanKind::Server])
+///     .with_attribute_values("http.route", ["/healthz", "/livez"]);
 /// let attributes = [KeyValue::new("http.route", "/livez")];
 /// let params = SamplingParams::new(None, TraceId::from(1), "GET", &SpanKind::Server, &attributes, &[]);
 /// assert!(health.matches(&params));
@@ -336,11 +336,11 @@ impl SpanMatcher {
     /// # Examples
     ///
     /// ```
-    /// let matcher = tctx::sampler::SpanMatcher::new().attribute_values("http.response.status_code", ["404"]);
+    /// let matcher = tctx::sampler::SpanMatcher::new().with_attribute_values("http.response.status_code", ["404"]);
     /// # let _ = matcher;
     /// ```
     #[must_use]
-    pub fn attribute_values(
+    pub fn with_attribute_values(
         mut self,
         key: impl Into<Key>,
         values: impl IntoIterator<Item = impl Into<String>>,
@@ -358,7 +358,7 @@ impl SpanMatcher {
     /// # Examples
     ///
     /// ```
-    /// let internal = tctx::sampler::SpanMatcher::new().attribute_patterns(
+    /// let internal = tctx::sampler::SpanMatcher::new().with_attribute_patterns(
     ///     "url.path",
     ///     ["/internal/*"],
     ///     ["/internal/special/*"],
@@ -366,7 +366,7 @@ impl SpanMatcher {
     /// # let _ = internal;
     /// ```
     #[must_use]
-    pub fn attribute_patterns(
+    pub fn with_attribute_patterns(
         mut self,
         key: impl Into<Key>,
         included: impl IntoIterator<Item = impl Into<String>>,
@@ -393,11 +393,11 @@ impl SpanMatcher {
     /// ```
     /// use opentelemetry::trace::SpanKind;
     ///
-    /// let outgoing = tctx::sampler::SpanMatcher::new().span_kinds([SpanKind::Client, SpanKind::Producer]);
+    /// let outgoing = tctx::sampler::SpanMatcher::new().with_span_kinds([SpanKind::Client, SpanKind::Producer]);
     /// # let _ = outgoing;
     /// ```
     #[must_use]
-    pub fn span_kinds(mut self, kinds: impl IntoIterator<Item = SpanKind>) -> Self {
+    pub fn with_span_kinds(mut self, kinds: impl IntoIterator<Item = SpanKind>) -> Self {
         self.conditions
             .push(Condition::SpanKinds(kinds.into_iter().collect()));
         self
@@ -410,11 +410,11 @@ impl SpanMatcher {
     /// ```
     /// use tctx::sampler::{ParentKind, SpanMatcher};
     ///
-    /// let roots = SpanMatcher::new().parents([ParentKind::None]);
+    /// let roots = SpanMatcher::new().with_parents([ParentKind::None]);
     /// # let _ = roots;
     /// ```
     #[must_use]
-    pub fn parents(mut self, parents: impl IntoIterator<Item = ParentKind>) -> Self {
+    pub fn with_parents(mut self, parents: impl IntoIterator<Item = ParentKind>) -> Self {
         self.conditions
             .push(Condition::Parents(parents.into_iter().collect()));
         self
@@ -425,11 +425,11 @@ impl SpanMatcher {
     /// # Examples
     ///
     /// ```
-    /// let ping = tctx::sampler::SpanMatcher::new().span_name("PING");
+    /// let ping = tctx::sampler::SpanMatcher::new().with_span_name("PING");
     /// # let _ = ping;
     /// ```
     #[must_use]
-    pub fn span_name(mut self, name: impl Into<String>) -> Self {
+    pub fn with_span_name(mut self, name: impl Into<String>) -> Self {
         self.conditions.push(Condition::SpanName(name.into()));
         self
     }
@@ -439,11 +439,11 @@ impl SpanMatcher {
     /// # Examples
     ///
     /// ```
-    /// let gets = tctx::sampler::SpanMatcher::new().span_name_pattern("GET /api/*");
+    /// let gets = tctx::sampler::SpanMatcher::new().with_span_name_pattern("GET /api/*");
     /// # let _ = gets;
     /// ```
     #[must_use]
-    pub fn span_name_pattern(mut self, pattern: impl Into<String>) -> Self {
+    pub fn with_span_name_pattern(mut self, pattern: impl Into<String>) -> Self {
         self.conditions
             .push(Condition::SpanNamePattern(Pattern::new(pattern.into())));
         self
@@ -468,7 +468,7 @@ impl Predicate for SpanMatcher {
 /// ```
 /// use tctx::sampler::{ComposableAlwaysOff, Rule, SpanMatcher};
 ///
-/// let rule = Rule::new(SpanMatcher::new().attribute_values("http.route", ["/healthz"]), ComposableAlwaysOff);
+/// let rule = Rule::new(SpanMatcher::new().with_attribute_values("http.route", ["/healthz"]), ComposableAlwaysOff);
 /// # let _ = rule;
 /// ```
 #[derive(Clone)]
@@ -518,9 +518,9 @@ impl fmt::Debug for Rule {
 ///
 /// // Drop health checks, keep every checkout, 10% of the rest; callers' decisions honoured.
 /// let rules = ComposableRuleBased::new([
-///     Rule::new(SpanMatcher::new().parents([ParentKind::Remote]), ComposableParentThreshold::new(ComposableAlwaysOff)),
-///     Rule::new(SpanMatcher::new().span_kinds([SpanKind::Server]).attribute_values("http.route", ["/healthz"]), ComposableAlwaysOff),
-///     Rule::new(SpanMatcher::new().attribute_values("http.route", ["/checkout"]), ComposableAlwaysOn),
+///     Rule::new(SpanMatcher::new().with_parents([ParentKind::Remote]), ComposableParentThreshold::new(ComposableAlwaysOff)),
+///     Rule::new(SpanMatcher::new().with_span_kinds([SpanKind::Server]).with_attribute_values("http.route", ["/healthz"]), ComposableAlwaysOff),
+///     Rule::new(SpanMatcher::new().with_attribute_values("http.route", ["/checkout"]), ComposableAlwaysOn),
 ///     Rule::new(SpanMatcher::new(), ComposableProbability::new(0.1)?),
 /// ]);
 /// let provider = SdkTracerProvider::builder().with_sampler(CompositeSampler::new(rules)).build();
@@ -533,7 +533,8 @@ pub struct ComposableRuleBased {
 }
 
 impl ComposableRuleBased {
-    /// The rules, in the order they are tried.
+    /// The rules, in the order they are tried. Without rules, no span matches, so none is
+    /// sampled ("If no rules match, the span is not sampled").
     ///
     /// # Examples
     ///
@@ -566,7 +567,7 @@ impl ComposableRuleBased {
     /// use tctx::sampler::{ComposableAlwaysOff, ComposableAlwaysOn, ComposableRuleBased, Rule, SamplingParams, SpanMatcher};
     ///
     /// let sampler = ComposableRuleBased::new([
-    ///     Rule::new(SpanMatcher::new().span_kinds([SpanKind::Client]), ComposableAlwaysOff),
+    ///     Rule::new(SpanMatcher::new().with_span_kinds([SpanKind::Client]), ComposableAlwaysOff),
     ///     Rule::new(SpanMatcher::new(), ComposableAlwaysOn),
     /// ]);
     /// let server = SamplingParams::new(None, TraceId::from(1), "GET", &SpanKind::Server, &[], &[]);

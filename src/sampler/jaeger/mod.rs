@@ -100,8 +100,8 @@
 //!
 //! let center = JaegerRemote::builder("checkout").build()?;
 //! let rules = ComposableRuleBased::new([
-//!     Rule::new(SpanMatcher::new().attribute_values("http.route", ["/healthz"]), ComposableAlwaysOff),
-//!     Rule::new(SpanMatcher::new().attribute_values("http.route", ["/checkout"]), ComposableAlwaysOn),
+//!     Rule::new(SpanMatcher::new().with_attribute_values("http.route", ["/healthz"]), ComposableAlwaysOff),
+//!     Rule::new(SpanMatcher::new().with_attribute_values("http.route", ["/checkout"]), ComposableAlwaysOn),
 //!     Rule::new(SpanMatcher::new(), center),
 //! ]);
 //! let sampler = CompositeSampler::new(ComposableParentThreshold::new(rules));
@@ -678,7 +678,7 @@ impl Operation {
             }
             return self
                 .intent()
-                .add_owned_attributes(attributes("probabilistic", self.rate));
+                .with_owned_attributes(attributes("probabilistic", self.rate));
         }
         if self
             .lower_bound
@@ -686,7 +686,7 @@ impl Operation {
             .is_some_and(RateLimiter::try_acquire)
         {
             return SamplingIntent::new(Some(Threshold::SAMPLE_ALL), false)
-                .add_owned_attributes(attributes("lowerbound", self.rate));
+                .with_owned_attributes(attributes("lowerbound", self.rate));
         }
         self.intent()
     }
@@ -756,7 +756,7 @@ impl Compiled {
             } => {
                 if limiter.as_ref().is_some_and(RateLimiter::try_acquire) {
                     SamplingIntent::new(Some(Threshold::SAMPLE_ALL), false)
-                        .add_owned_attributes(attributes.to_vec())
+                        .with_owned_attributes(attributes.to_vec())
                 } else {
                     SamplingIntent::no_threshold()
                 }
