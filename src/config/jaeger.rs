@@ -62,30 +62,6 @@ fn percent_decode(text: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-#[cfg(feature = "config")]
-thread_local! {
-    /// The service name of the configuration file being built (its `resource` node), for
-    /// `jaeger_remote/development` nodes, which are read deep inside `tracer_provider`.
-    static FILE_SERVICE: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
-}
-
-/// Runs `build` with `service` as the file's service name.
-#[cfg(feature = "config")]
-pub(crate) fn with_file_service<R>(service: String, build: impl FnOnce() -> R) -> R {
-    let previous = FILE_SERVICE.with(|cell| cell.replace(Some(service)));
-    let result = build();
-    FILE_SERVICE.with(|cell| *cell.borrow_mut() = previous);
-    result
-}
-
-/// The service name of the file being built, `unknown_service` outside one.
-#[cfg(feature = "config")]
-pub(crate) fn file_service() -> String {
-    FILE_SERVICE
-        .with(|cell| cell.borrow().clone())
-        .unwrap_or_else(|| UNKNOWN_SERVICE.to_owned())
-}
-
 /// The settings of `OTEL_TRACES_SAMPLER_ARG` for the Jaeger samplers.
 #[derive(Debug, PartialEq)]
 pub(crate) struct JaegerArg {

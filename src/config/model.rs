@@ -225,15 +225,26 @@ pub(crate) fn disabled(root: &Entries) -> Result<bool, ConfigError> {
     get(root, "disabled").map_or(Ok(false), |node| boolean(node, &path.key("disabled")))
 }
 
-/// The sampler of `tracer_provider.sampler`: the schema's default (`parent_based` with an
-/// `always_on` root) when `sampler` is absent or null; `None` when `tracer_provider` itself
-/// is absent or null (a noop tracer provider).
 /// The rule-based composables of a file, with the path of each, in file order.
 pub(crate) type RuleSets = Vec<(String, ComposableRuleBased)>;
 
+/// What building a file's sampler carries besides its nodes: the rule-based composables
+/// found (with their paths), and what deep nodes need of the rest of the file.
+pub(crate) struct Building {
+    /// The rule-based composables found, in file order.
+    pub(crate) rule_sets: RuleSets,
+    /// The service name of the file's `resource`, for `jaeger_remote/development`.
+    #[cfg(feature = "jaeger-remote")]
+    service_name: String,
+}
+
+/// The sampler of `tracer_provider.sampler`: the schema's default (`parent_based` with an
+/// `always_on` root) when `sampler` is absent or null; `None` when `tracer_provider` itself
+/// is absent or null (a noop tracer provider).
+/// The rule-based composables met are appended to `rule_sets`.
 pub(crate) fn tracer_provider_sampler(
     root: &Entries,
-    found: &mut RuleSets,
+    rule_sets: &mut RuleSets,
 ) -> Result<Option<ConfiguredSampler>, ConfigError> {
     let path = Path::ROOT;
     let path = path.key("tracer_provider");
@@ -243,21 +254,24 @@ pub(crate) fn tracer_provider_sampler(
     // The rest of the tracer provider (processors, limits, ...) is not tctx's to build.
     let entries = object(provider, &path)?;
     let sampler_path = path.key("sampler");
-    #[cfg(feature = "jaeger-remote")]
-    let sampler = |node, path: &Path<'_>, found: &mut RuleSets| {
-        super::jaeger::with_file_service(resource_service_name(root), || sampler(node, path, found))
+    let mut found = Building {
+        rule_sets: Vec::new(),
+        #[cfg(feature = "jaeger-remote")]
+        service_name: resource_service_name(root),
     };
-    match get(entries, "sampler") {
-        Some(node) => sampler(node, &sampler_path, found).map(Some),
+    let built = match get(entries, "sampler") {
+        Some(node) => sampler(node, &sampler_path, &mut found).map(Some),
         None => Ok(Some(ConfiguredSampler::new(ParentBased::new(AlwaysOn)))),
-    }
+    };
+    rule_sets.append(&mut found.rule_sets);
+    built
 }
 
 /// A `Sampler` node.
 pub(crate) fn sampler(
     node: &Node,
     path: &Path<'_>,
-    found: &mut RuleSets,
+    found: &mut Building,
 ) -> Result<ConfiguredSampler, ConfigError> {
     let (name, value) = single(node, "sampler", path)?;
     let here = path.key(name);
@@ -313,7 +327,7 @@ const PARENT_BASED_KEYS: [&str; 5] = [
 fn parent_based(
     value: &Node,
     path: &Path<'_>,
-    found: &mut RuleSets,
+    found: &mut Building,
 ) -> Result<ConfiguredSampler, ConfigError> {
     let entries = closed_object(value, &PARENT_BASED_KEYS, path)?;
     let mut branch = |key: &'static str| -> Result<Option<ConfiguredSampler>, ConfigError> {
@@ -378,7 +392,7 @@ fn scalar_text(node: &Node) -> String {
 fn composable(
     node: &Node,
     path: &Path<'_>,
-    found: &mut RuleSets,
+    found: &mut Building,
 ) -> Result<Arc<dyn ComposableSampler>, ConfigError> {
     let (name, value) = single(node, "sampler", path)?;
     let here = path.key(name);
@@ -423,7 +437,7 @@ fn composable(
                 }
             };
             let rule_based = ComposableRuleBased::new(rules);
-            found.push((here.to_string(), rule_based.clone()));
+            found.rule_sets.push((here.to_string(), rule_based.clone()));
             Arc::new(rule_based)
         }
         other => return Err(path.error(format!("unknown sampler \"{}\"", cut(other)))),
@@ -441,7 +455,7 @@ const RULE_KEYS: [&str; 5] = [
 
 /// A rule of `rule_based`: its conditions (all must match; none matches every span) and its
 /// sampler.
-fn rule(node: &Node, path: &Path<'_>, found: &mut RuleSets) -> Result<Rule, ConfigError> {
+fn rule(node: &Node, path: &Path<'_>, found: &mut Building) -> Result<Rule, ConfigError> {
     let entries = match node {
         Node::Map(entries) => entries.as_slice(),
         other => return Err(path.error(format!("expected a mapping, found {}", kind(other)))),
@@ -609,22 +623,22 @@ pub(crate) fn propagators(
 fn jaeger_remote(
     value: &Node,
     path: &Path<'_>,
-    found: &mut RuleSets,
+    found: &mut Building,
 ) -> Result<ConfiguredSampler, ConfigError> {
     use crate::sampler::{JaegerRemote, ParentThreshold};
 
     let entries = closed_object(value, &["endpoint", "interval", "initial_sampler"], path)?;
     let endpoint_path = path.key("endpoint");
     let endpoint = string(required(entries, "endpoint", path)?, &endpoint_path)?;
-    let mut builder = JaegerRemote::builder(super::jaeger::file_service()).with_endpoint(endpoint);
+    let mut builder = JaegerRemote::builder(found.service_name.as_str()).with_endpoint(endpoint);
     builder
         .check()
-        .map_err(|error| endpoint_path.error(error.to_string()))?;
+        .map_err(|error| endpoint_path.value_error(error.to_string()))?;
     if let Some(node) = get(entries, "interval") {
         let interval_path = path.key("interval");
         let ms = number(node, &interval_path)?;
         if ms.fract() != 0.0 || !(1.0..=1e12).contains(&ms) {
-            return Err(interval_path.error(format!(
+            return Err(interval_path.value_error(format!(
                 "{} is not a whole number of milliseconds above 0",
                 cut(&scalar_text(node))
             )));
@@ -657,7 +671,7 @@ fn jaeger_remote(
             } else {
                 Arc::new(
                     ComposableProbability::new(ratio)
-                        .map_err(|error| here.key("ratio").error(error.to_string()))?,
+                        .map_err(|error| here.key("ratio").value_error(error.to_string()))?,
                 )
             }
         }
@@ -674,7 +688,7 @@ fn jaeger_remote(
     let sampler = builder
         .with_initial_sampler(initial)
         .build()
-        .map_err(|error| path.error(error.to_string()))?;
+        .map_err(|error| path.value_error(error.to_string()))?;
     // Roots by the center; spans with a parent follow it (keeping a consistent th).
     Ok(ConfiguredSampler::new(ParentThreshold::new(sampler)))
 }
@@ -684,7 +698,7 @@ fn jaeger_remote(
 fn jaeger_remote(
     _value: &Node,
     path: &Path<'_>,
-    _found: &mut RuleSets,
+    _found: &mut Building,
 ) -> Result<ConfiguredSampler, ConfigError> {
     Err(path.error(
         "needs the tctx feature `jaeger-remote` (a client for the remote sampling service), \
