@@ -773,3 +773,51 @@ fn from_a_configuration_file() {
         "tracer_provider.sampler.jaeger_remote/development.initial_sampler: initial sampler \"parent_based\""
     ), "{err}");
 }
+
+/// The Rust form of the README's "Sampling set from the center", verbatim between the two
+/// marker lines (the README's doctests build without the feature `jaeger-remote`, so the
+/// README shows it as `rust,ignore` and this file compiles and runs it).
+mod readme {
+    // README begin
+    use std::time::Duration;
+
+    use opentelemetry_sdk::trace::SdkTracerProvider;
+    use tctx::sampler::{ComposableProbability, JaegerRemote, ParentThreshold};
+
+    pub fn readme_rust_form() -> Result<(), Box<dyn std::error::Error>> {
+        let sampler = JaegerRemote::builder("checkout")
+            .with_endpoint("http://localhost:5778/sampling") // the default; no path gets /sampling
+            .with_polling_interval(Duration::from_secs(60)) // the default
+            .with_request_timeout(Duration::from_secs(10)) // default: the interval, at most 10 s
+            .with_initial_sampler(ComposableProbability::new(0.001)?) // the default
+            .build()?;
+        // What parentbased_jaeger_remote and the YAML above build.
+        let provider = SdkTracerProvider::builder()
+            .with_sampler(ParentThreshold::new(sampler))
+            .build();
+        drop(provider);
+        Ok(())
+    }
+    // README end
+}
+
+#[test]
+fn readme_rust_form() {
+    // Builds and drops the sampler: its thread's first fetch to localhost:5778 may fail, which
+    // only logs; nothing waits for it.
+    readme::readme_rust_form().unwrap();
+    let source = include_str!("jaeger_remote.rs");
+    let begin = source.find("    // README begin\n").unwrap() + "    // README begin\n".len();
+    let end = source.find("    // README end\n").unwrap();
+    let code: String = source[begin..end]
+        .lines()
+        .map(|line| line.strip_prefix("    ").unwrap_or(line))
+        .map(|line| format!("{line}\n"))
+        .collect::<String>()
+        .replace("pub fn readme_rust_form()", "fn main()");
+    let readme = include_str!("../README.md");
+    assert!(
+        readme.contains(&format!("```rust,ignore\n{code}```\n")),
+        "README.md's Rust form of Jaeger remote sampling is not the code of tests/jaeger_remote.rs:\n{code}"
+    );
+}
