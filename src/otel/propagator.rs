@@ -74,7 +74,7 @@ fn fields() -> &'static [String; 2] {
 ///   `RandomIdGenerator` draws every byte of the trace-id at random. Users of an id generator
 ///   that does not should turn this off with
 ///   [`TraceContextPropagator::set_random_trace_ids(false)`](Self::set_random_trace_ids),
-///   which the samplers read too.
+///   which the samplers read too, once at start-up: the setting is fixed before first use.
 ///
 /// The condition matters for a Level 1 caller (`-00` or `-01`): a middleware that rebuilds
 /// the context from the bare span context
@@ -193,26 +193,37 @@ impl TraceContextPropagator {
 
     /// Declares whether trace-ids started in this process are random in their right-most 7
     /// bytes, so that their outgoing `traceparent` carries the random flag and the samplers
-    /// of `tctx::sampler` compare them with their threshold. Default
-    /// `true`, right for the SDK's default `RandomIdGenerator`; call it with `false` at start-up
-    /// for an id generator that is not.
+    /// of `tctx::sampler` compare them with their threshold. Default `true`, right for the
+    /// SDK's default `RandomIdGenerator`; call it with `false` for an id generator that is not.
     ///
-    /// One setting for the whole process, read by every propagator and sampler of this crate:
-    /// it describes the id generator, which they must agree on.
+    /// One setting for the whole process, read by every propagator and sampler of this crate
+    /// (it describes the id generator, which they must agree on), and **fixed before first
+    /// use**: call it once at start-up, before the first extract, inject, conversion or
+    /// sampling decision. The first of those fixes the setting in force (the default, if no
+    /// call came first), so that no trace ever gets two answers. A later call changes nothing.
+    ///
+    /// Returns whether this call fixed the setting: `false` when an earlier call or a first
+    /// use already had, even to the same value; [`random_trace_ids`](Self::random_trace_ids)
+    /// then tells the setting in force.
     ///
     /// # Examples
     ///
     /// ```
-    /// tctx::TraceContextPropagator::set_random_trace_ids(false);
+    /// // At start-up, before building anything that traces.
+    /// assert!(tctx::TraceContextPropagator::set_random_trace_ids(false));
     /// assert!(!tctx::TraceContextPropagator::random_trace_ids());
-    /// # tctx::TraceContextPropagator::set_random_trace_ids(true);
+    ///
+    /// // Too late: the setting is fixed.
+    /// assert!(!tctx::TraceContextPropagator::set_random_trace_ids(true));
+    /// assert!(!tctx::TraceContextPropagator::random_trace_ids());
     /// ```
-    pub fn set_random_trace_ids(random: bool) {
-        randomness::set_random_trace_ids(random);
+    #[must_use = "`false` means the call changed nothing: the setting was already fixed"]
+    pub fn set_random_trace_ids(random: bool) -> bool {
+        randomness::set_random_trace_ids(random)
     }
 
-    /// The setting of [`set_random_trace_ids`](Self::set_random_trace_ids): `true` unless it
-    /// was turned off.
+    /// The setting of [`set_random_trace_ids`](Self::set_random_trace_ids) in force: `true`
+    /// unless it was turned off. Asking does not fix it.
     ///
     /// # Examples
     ///
@@ -221,7 +232,7 @@ impl TraceContextPropagator {
     /// ```
     #[must_use]
     pub fn random_trace_ids() -> bool {
-        randomness::random_trace_ids()
+        randomness::random_trace_ids_in_force()
     }
 
     /// Parses the single `traceparent` the carrier holds, if it holds exactly one.
