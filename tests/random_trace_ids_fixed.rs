@@ -16,7 +16,9 @@ fn root_flags() -> String {
     let provider = SdkTracerProvider::builder()
         .with_sampler(Sampler::AlwaysOn)
         .build();
-    let span = provider.tracer("test").start_with_context("root", &Context::new());
+    let span = provider
+        .tracer("test")
+        .start_with_context("root", &Context::new());
     let mut out = HashMap::new();
     TraceContextPropagator::new().inject_context(&Context::new().with_span(span), &mut out);
     out["traceparent"][53..].to_owned()
@@ -33,7 +35,11 @@ fn a_set_after_first_use_is_refused_and_changes_nothing() {
     // Too late: refused, reported, and the setting in force stays.
     assert!(!TraceContextPropagator::set_random_trace_ids(false));
     assert!(TraceContextPropagator::random_trace_ids());
-    assert_eq!(root_flags(), "03", "the same answer as before the refused set");
+    assert_eq!(
+        root_flags(),
+        "03",
+        "the same answer as before the refused set"
+    );
 
     // Asking again to set what is in force is refused alike: nothing changes either way.
     assert!(!TraceContextPropagator::set_random_trace_ids(true));

@@ -22,6 +22,10 @@ const TRACEPARENT: &str = "traceparent";
 const TRACESTATE: &str = "tracestate";
 const SERVER_TIMING: &str = "server-timing";
 
+/// The room an outgoing `tracestate` reserves per OpenTelemetry member before it grows: a
+/// vendor key, an `=`, a 16-digit value and a comma fit.
+const EXPECTED_MEMBER_LEN: usize = 32;
+
 /// Made once: `fields()` hands out `&String`s, so they must live somewhere.
 fn fields() -> &'static [String; 2] {
     static FIELDS: OnceLock<[String; 2]> = OnceLock::new();
@@ -318,17 +322,18 @@ impl TraceContextPropagator {
 
     /// The outgoing `tracestate`, or `None` when it would be empty: the members of
     /// `current` that are valid Level 2 members, merged with `received` when some of its
-    /// members never reached OpenTelemetry, cut to the configured length. One allocation:
-    /// the returned `String` is the buffer the members were written into.
+    /// members never reached OpenTelemetry, cut to the configured length. One allocation for
+    /// members of up to 31 characters: the returned `String` is the buffer the members were
+    /// written into.
     fn tracestate_header(
         &self,
         current: &OtelTraceState,
         received: Option<&TraceState>,
     ) -> Option<String> {
-        let current_len: usize = current
-            .into_iter()
-            .map(|(k, v)| k.len() + v.len() + 2)
-            .sum();
+        // A capacity from the member count alone (OpenTelemetry's iterator knows it): a
+        // second pass to sum the lengths cost more than the rare growth of a list of long
+        // members (measured with callgrind, inject with 8 members).
+        let current_len = current.into_iter().size_hint().0 * EXPECTED_MEMBER_LEN;
         let received_len = received.map_or(0, |received| received.as_str().len() + 1);
         if current_len + received_len == 0 {
             return None;
@@ -403,22 +408,20 @@ fn received_tracestate(fields: &[&str]) -> (OtelTraceState, Option<Box<TraceStat
     if members_read.is_empty() {
         return (OtelTraceState::NONE, None);
     }
-    let mut left_out = false;
-    let accepted = members_read.iter().copied().filter(|(key, _)| {
-        let accepted = otel_accepts_key(key);
-        left_out |= !accepted;
-        accepted
-    });
+    // The common case first: OpenTelemetry holds every member. Its own checks decide (the
+    // values are valid, so only a key can fail), which spares a scan of every key here; only
+    // a list with a key it refuses is read a second time.
+    if let Ok(otel) = OtelTraceState::from_key_value(members_read.iter().copied()) {
+        return (otel, None);
+    }
+    let accepted = members_read
+        .iter()
+        .copied()
+        .filter(|(key, _)| otel_accepts_key(key));
     // An error is not expected (the filter mirrors OpenTelemetry's rules); if it happens,
     // the whole list still travels through the context.
-    let (otel, left_out) = match OtelTraceState::from_key_value(accepted) {
-        Ok(otel) => (otel, left_out),
-        Err(_) => (OtelTraceState::NONE, true),
-    };
-    (
-        otel,
-        left_out.then(|| Box::new(TraceState::from_members(&members))),
-    )
+    let otel = OtelTraceState::from_key_value(accepted).unwrap_or(OtelTraceState::NONE);
+    (otel, Some(Box::new(TraceState::from_members(&members))))
 }
 
 impl Default for TraceContextPropagator {

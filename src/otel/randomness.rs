@@ -48,7 +48,12 @@ fn encode(random: bool) -> u8 {
 /// this call did.
 pub(crate) fn set_random_trace_ids(random: bool) -> bool {
     RANDOM_TRACE_IDS
-        .compare_exchange(UNFIXED, encode(random), Ordering::Relaxed, Ordering::Relaxed)
+        .compare_exchange(
+            UNFIXED,
+            encode(random),
+            Ordering::Relaxed,
+            Ordering::Relaxed,
+        )
         .is_ok()
 }
 
@@ -69,8 +74,7 @@ pub(crate) fn random_trace_ids() -> bool {
 /// The first use: fixes the default, unless a set won the race (then its value holds).
 #[cold]
 fn fix_default() -> bool {
-    match RANDOM_TRACE_IDS.compare_exchange(UNFIXED, RANDOM, Ordering::Relaxed, Ordering::Relaxed)
-    {
+    match RANDOM_TRACE_IDS.compare_exchange(UNFIXED, RANDOM, Ordering::Relaxed, Ordering::Relaxed) {
         Ok(_) => true,
         Err(fixed) => fixed == RANDOM,
     }
