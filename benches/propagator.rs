@@ -2,22 +2,61 @@
 //! in the same criterion groups, with two carriers: a `HashMap<String, String>` and an
 //! `http::HeaderMap` behind opentelemetry-http's `HeaderExtractor` / `HeaderInjector`.
 //!
+//! The tracestate of `n` members is `vendor0=00f067aa0ba902b7,...` with every fourth key a
+//! multi-tenant one (`tenant3@system`, `tenant7@system`, ...), which both propagators accept.
+//!
 //! Each extract group also has a `floor`: what any propagator must pay for that input, namely
 //! the carrier lookups of both headers, the `Context` holding a remote span context, and the
 //! OpenTelemetry `TraceState` built from the members (two `String`s each).
+//!
+//! Four groups have an `api_floor` too (issue 15): what any spec-exact Level 2 propagator pays
+//! through OpenTelemetry 0.33's API with parsing and encoding free, one function per row:
+//! - [`api_floor_extract_01`] (`extract_traceparent_only`): the carrier's `get_all` for both
+//!   fields (a repeated `traceparent` is invalid, `tracestate` fields combine), the `Context`
+//!   holding the span context, and one `Context::with_value` entry, which a `-01` header
+//!   needs: nothing else keeps "not random" through the SDK. A static context (emptiness is
+//!   not observable without `Debug`, which costs more), a private flag bit (the SDK zeroes
+//!   dropped spans' flags, and flags reach exporters), a private tracestate member (it is
+//!   exported), marking the random case instead (roots lose the bit), deciding at inject (a
+//!   local child looks like a local root) and a process-wide table (probabilistic) each
+//!   break behaviour or cost more.
+//! - [`api_floor_extract_members`] (`extract_tracestate_8`, flags `03`): both `get_all`s,
+//!   `TraceState::from_key_value` with its own validation, the `Context`.
+//! - [`api_floor_inject`] (`inject_empty_tracestate`, `inject_tracestate_8`): one `Context`
+//!   lookup (its span), the carrier's `set` and one `String` per header, the values already
+//!   encoded.
 //!
 //! - `extract_<input>/<carrier>/{tctx,opentelemetry,floor}` for inputs `traceparent_only`
 //!   (flags `01`: tctx adds one context entry to keep the upstream random bit unset),
 //!   `traceparent_only_random` (flags `03`: no entry needed), `tracestate_1`, `tracestate_8`,
 //!   `tracestate_32` (flags `03`), `invalid` and `missing`;
-//! - `inject_<input>/<carrier>/{tctx,opentelemetry,floor}` for `empty_tracestate` and
-//!   `tracestate_8`; the floor hands the carrier the finished header values as the owned
-//!   `String`s the `Injector` API demands;
+//! - `inject_<input>/<carrier>/{tctx,opentelemetry,floor,api_floor}` for `empty_tracestate` and
+//!   `tracestate_8` (extracted from a `-01` header); the floor hands the carrier the finished
+//!   header values as the owned `String`s the `Injector` API demands;
 //! - `round_trip/{tctx,opentelemetry}`: extract, start a child span with an
 //!   `SdkTracerProvider`, inject, as a server does for each request.
 //!
 //! Run with `cargo bench --bench propagator`, or one group with a filter such as
 //! `cargo bench --bench propagator -- extract_traceparent_only`.
+//!
+//! # Instructions per call (callgrind)
+//!
+//! Timings on a shared machine are noisy; instruction counts are not. With `TCTX_BENCH_ROW`
+//! set to a row's full name, the binary skips criterion, runs that row's closure
+//! `TCTX_BENCH_ITERS` times and exits. Run it under callgrind twice, with two counts, and
+//! divide the difference of the totals by the difference of the counts: setup cancels out.
+//!
+//! ```sh
+//! cargo bench --bench propagator --no-run   # profile.bench keeps debug info
+//! bin=$(ls -t target/release/deps/propagator-* | grep -v '\.d$' | head -1)
+//! for n in 1000 11000; do
+//!   TCTX_BENCH_ROW=extract_traceparent_only/hashmap/tctx TCTX_BENCH_ITERS=$n \
+//!     valgrind --tool=callgrind --callgrind-out-file=cg.$n "$bin" 2>&1 | grep 'refs'
+//! done   # (refs(11000) - refs(1000)) / 10000 = instructions per call
+//! callgrind_annotate --inclusive=yes cg.11000 | head -40   # where they go
+//! ```
+//!
+//! `benches/callgrind.sh <bench> <row>...` does exactly this and prints one line per row.
 
 use std::collections::HashMap;
 use std::hint::black_box;
@@ -33,14 +72,25 @@ use opentelemetry_http::{HeaderExtractor, HeaderInjector};
 use opentelemetry_sdk::propagation::TraceContextPropagator as StockPropagator;
 use opentelemetry_sdk::trace::{Sampler, SdkTracerProvider};
 
+#[path = "support/counting.rs"]
+mod counting;
+use counting::Group;
+
 const TRACEPARENT: &str = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
 const TRACEPARENT_RANDOM: &str = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-03";
 const INVALID: &str = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-0x";
 
-/// A tracestate of `members` Level 1 members, which both propagators accept.
+/// A tracestate of `members` Level 1 members, which both propagators accept: every fourth
+/// key is a multi-tenant one.
 fn tracestate(members: usize) -> String {
     (0..members)
-        .map(|i| format!("vendor{i}=00f067aa0ba902b7"))
+        .map(|i| {
+            if i % 4 == 3 {
+                format!("tenant{i}@system=00f067aa0ba902b7")
+            } else {
+                format!("vendor{i}=00f067aa0ba902b7")
+            }
+        })
         .collect::<Vec<_>>()
         .join(",")
 }
@@ -71,6 +121,17 @@ fn header_map(traceparent: Option<&str>, tracestate: Option<&str>) -> HeaderMap 
     carrier
 }
 
+/// The span context every floor builds: the ids of the benchmark's headers.
+fn floor_span_context(flags: TraceFlags, state: TraceState) -> SpanContext {
+    SpanContext::new(
+        TraceId::from_bytes([0x4b; 16]),
+        SpanId::from_bytes([0x0f; 8]),
+        flags,
+        true,
+        state,
+    )
+}
+
 /// The unavoidable cost of an extract: both lookups, the OpenTelemetry `TraceState` of the
 /// members, and the context. Parsing costs nothing here: the values are known good.
 fn floor(extractor: &dyn Extractor, members: &[(String, String)]) -> Context {
@@ -82,14 +143,40 @@ fn floor(extractor: &dyn Extractor, members: &[(String, String)]) -> Context {
     } else {
         TraceState::from_key_value(members.iter().map(|(k, v)| (k.as_str(), v.as_str()))).unwrap()
     };
-    let sc = SpanContext::new(
-        TraceId::from_bytes([0x4b; 16]),
-        SpanId::from_bytes([0x0f; 8]),
-        TraceFlags::SAMPLED,
-        true,
-        state,
-    );
-    Context::new().with_remote_span_context(sc)
+    Context::new().with_remote_span_context(floor_span_context(TraceFlags::SAMPLED, state))
+}
+
+/// What a spec-exact Level 2 extract of a `-01` header pays through OpenTelemetry's API: see
+/// the module docs. The entry is a value of the size of tctx's (a trace-id and a flag).
+fn api_floor_extract_01(extractor: &dyn Extractor) -> Context {
+    /// A context entry the size of tctx's: a trace-id and a flag.
+    #[allow(dead_code)]
+    struct NotRandom(TraceId, bool, Option<Box<()>>);
+    black_box(extractor.get_all("traceparent"));
+    black_box(extractor.get_all("tracestate"));
+    let span_context = floor_span_context(TraceFlags::SAMPLED, TraceState::NONE);
+    Context::new()
+        .with_remote_span_context(span_context)
+        .with_value(NotRandom(TraceId::from_bytes([0x4b; 16]), false, None))
+}
+
+/// What a spec-exact Level 2 extract of a random (`-03`) header with `members` pays through
+/// OpenTelemetry's API: see the module docs.
+fn api_floor_extract_members(extractor: &dyn Extractor, members: &[(&str, &str)]) -> Context {
+    black_box(extractor.get_all("traceparent"));
+    black_box(extractor.get_all("tracestate"));
+    let state = TraceState::from_key_value(members.iter().copied()).unwrap();
+    let flags = TraceFlags::new(0x03);
+    Context::new().with_remote_span_context(floor_span_context(flags, state))
+}
+
+/// What any inject pays through OpenTelemetry's API: one `Context` lookup, and the
+/// carrier's `set` of one owned `String` per header, the values already encoded.
+fn api_floor_inject(cx: &Context, headers: &[(&'static str, String)], injector: &mut dyn Injector) {
+    black_box(cx.span().span_context().is_valid());
+    for (name, value) in headers {
+        injector.set(name, value.as_str().to_owned());
+    }
 }
 
 fn extract(c: &mut Criterion) {
@@ -118,13 +205,17 @@ fn extract(c: &mut Criterion) {
                 .collect(),
             _ => Vec::new(),
         };
+        let member_strs: Vec<(&str, &str)> = members
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
         let hash_map = hash_map(traceparent, tracestate);
         let header_map = header_map(traceparent, tracestate);
         let header_extractor = HeaderExtractor(&header_map);
         let carriers: [(&str, &dyn Extractor); 2] =
             [("hashmap", &hash_map), ("headermap", &header_extractor)];
 
-        let mut group = c.benchmark_group(format!("extract_{name}"));
+        let mut group = Group::new(c, format!("extract_{name}"));
         for (carrier_name, carrier) in carriers {
             // Both must see the same trace, or the comparison means nothing.
             // (tctx keeps the random flag, which stock drops.)
@@ -146,16 +237,29 @@ fn extract(c: &mut Criterion) {
                 )
             );
 
-            group.bench_function(format!("{carrier_name}/tctx"), |b| {
-                b.iter(|| tctx.extract_with_context(&Context::new(), black_box(carrier)));
+            group.row(&format!("{carrier_name}/tctx"), || {
+                tctx.extract_with_context(&Context::new(), black_box(carrier))
             });
-            group.bench_function(format!("{carrier_name}/opentelemetry"), |b| {
-                b.iter(|| stock.extract_with_context(&Context::new(), black_box(carrier)));
+            group.row(&format!("{carrier_name}/opentelemetry"), || {
+                stock.extract_with_context(&Context::new(), black_box(carrier))
             });
             if traceparent.is_some_and(|tp| tp != INVALID) {
-                group.bench_function(format!("{carrier_name}/floor"), |b| {
-                    b.iter(|| floor(black_box(carrier), &members));
+                group.row(&format!("{carrier_name}/floor"), || {
+                    floor(black_box(carrier), &members)
                 });
+            }
+            match name {
+                "traceparent_only" => {
+                    group.row(&format!("{carrier_name}/api_floor"), || {
+                        api_floor_extract_01(black_box(carrier))
+                    });
+                }
+                "tracestate_8" => {
+                    group.row(&format!("{carrier_name}/api_floor"), || {
+                        api_floor_extract_members(black_box(carrier), &member_strs)
+                    });
+                }
+                _ => {}
             }
         }
         group.finish();
@@ -172,38 +276,30 @@ fn inject(c: &mut Criterion) {
         let ours = tctx.extract(&incoming);
         let theirs = stock.extract(&incoming);
 
-        let mut group = c.benchmark_group(format!("inject_{name}"));
-        group.bench_function("hashmap/tctx", |b| {
-            b.iter(|| {
-                let mut carrier = HashMap::with_capacity(2);
-                tctx.inject_context(black_box(&ours), &mut carrier);
-                carrier
-            });
+        let mut group = Group::new(c, format!("inject_{name}"));
+        group.row("hashmap/tctx", || {
+            let mut carrier = HashMap::with_capacity(2);
+            tctx.inject_context(black_box(&ours), &mut carrier);
+            carrier
         });
-        group.bench_function("hashmap/opentelemetry", |b| {
-            b.iter(|| {
-                let mut carrier = HashMap::with_capacity(2);
-                stock.inject_context(black_box(&theirs), &mut carrier);
-                carrier
-            });
+        group.row("hashmap/opentelemetry", || {
+            let mut carrier = HashMap::with_capacity(2);
+            stock.inject_context(black_box(&theirs), &mut carrier);
+            carrier
         });
-        group.bench_function("headermap/tctx", |b| {
-            b.iter(|| {
-                let mut carrier = HeaderMap::with_capacity(2);
-                tctx.inject_context(black_box(&ours), &mut HeaderInjector(&mut carrier));
-                carrier
-            });
+        group.row("headermap/tctx", || {
+            let mut carrier = HeaderMap::with_capacity(2);
+            tctx.inject_context(black_box(&ours), &mut HeaderInjector(&mut carrier));
+            carrier
         });
-        group.bench_function("headermap/opentelemetry", |b| {
-            b.iter(|| {
-                let mut carrier = HeaderMap::with_capacity(2);
-                stock.inject_context(black_box(&theirs), &mut HeaderInjector(&mut carrier));
-                carrier
-            });
+        group.row("headermap/opentelemetry", || {
+            let mut carrier = HeaderMap::with_capacity(2);
+            stock.inject_context(black_box(&theirs), &mut HeaderInjector(&mut carrier));
+            carrier
         });
         // The floor: the headers' values, already encoded, handed over as the owned
         // `String`s the `Injector` API demands.
-        let headers: Vec<(&str, String)> = {
+        let headers: Vec<(&'static str, String)> = {
             let mut written = Collect(Vec::new());
             tctx.inject_context(&ours, &mut written);
             written
@@ -212,24 +308,34 @@ fn inject(c: &mut Criterion) {
                 .map(|(k, v)| (fields_name(k), v.clone()))
                 .collect()
         };
-        group.bench_function("hashmap/floor", |b| {
-            b.iter(|| {
-                let mut carrier = HashMap::with_capacity(2);
-                for (name, value) in black_box(&headers) {
-                    Injector::set(&mut carrier, name, value.as_str().to_owned());
-                }
-                carrier
-            });
+        group.row("hashmap/floor", || {
+            let mut carrier = HashMap::with_capacity(2);
+            for (name, value) in black_box(&headers) {
+                Injector::set(&mut carrier, name, value.as_str().to_owned());
+            }
+            carrier
         });
-        group.bench_function("headermap/floor", |b| {
-            b.iter(|| {
-                let mut carrier = HeaderMap::with_capacity(2);
-                let mut injector = HeaderInjector(&mut carrier);
-                for (name, value) in black_box(&headers) {
-                    injector.set(name, value.as_str().to_owned());
-                }
-                carrier
-            });
+        group.row("headermap/floor", || {
+            let mut carrier = HeaderMap::with_capacity(2);
+            let mut injector = HeaderInjector(&mut carrier);
+            for (name, value) in black_box(&headers) {
+                injector.set(name, value.as_str().to_owned());
+            }
+            carrier
+        });
+        group.row("hashmap/api_floor", || {
+            let mut carrier = HashMap::with_capacity(2);
+            api_floor_inject(black_box(&ours), &headers, &mut carrier);
+            carrier
+        });
+        group.row("headermap/api_floor", || {
+            let mut carrier = HeaderMap::with_capacity(2);
+            api_floor_inject(
+                black_box(&ours),
+                &headers,
+                &mut HeaderInjector(&mut carrier),
+            );
+            carrier
         });
         group.finish();
     }
@@ -246,18 +352,16 @@ fn round_trip(c: &mut Criterion) {
         ("tctx", Box::new(tctx::TraceContextPropagator::new())),
         ("opentelemetry", Box::new(StockPropagator::new())),
     ];
-    let mut group = c.benchmark_group("round_trip");
+    let mut group = Group::new(c, "round_trip");
     for (name, propagator) in &propagators {
-        group.bench_function(*name, |b| {
-            b.iter(|| {
-                let parent = propagator
-                    .extract_with_context(&Context::new(), &HeaderExtractor(black_box(&incoming)));
-                let span = tracer.start_with_context("GET /cart", &parent);
-                let cx = parent.with_span(span);
-                let mut outgoing = HeaderMap::with_capacity(2);
-                propagator.inject_context(&cx, &mut HeaderInjector(&mut outgoing));
-                outgoing
-            });
+        group.row(name, || {
+            let parent = propagator
+                .extract_with_context(&Context::new(), &HeaderExtractor(black_box(&incoming)));
+            let span = tracer.start_with_context("GET /cart", &parent);
+            let cx = parent.with_span(span);
+            let mut outgoing = HeaderMap::with_capacity(2);
+            propagator.inject_context(&cx, &mut HeaderInjector(&mut outgoing));
+            outgoing
         });
     }
     group.finish();

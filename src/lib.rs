@@ -134,6 +134,11 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
+//! With an id generator whose trace-ids are not random, say so first, before the first
+//! extract, inject or sampling decision: `TraceContextPropagator::set_random_trace_ids(false)`
+//! (feature `opentelemetry`). The setting is the whole process's and fixed before first use;
+//! a later call changes nothing and returns `false`.
+//!
 //! # Producer and consumer
 //!
 //! ```

@@ -809,6 +809,24 @@ proptest::proptest! {
     }
 }
 
+proptest::proptest! {
+    /// Inject checks only the part of the value grammar OpenTelemetry's `TraceState` lets
+    /// through (printable ASCII, not empty, no trailing space): this pins that OpenTelemetry
+    /// holds no value with `,` or `=`, or longer than 256 characters ("Value", Level 2
+    /// grammar).
+    #[test]
+    fn every_value_opentelemetry_holds_has_no_comma_or_equals_and_fits(
+        value in "[ -~]{0,24}|[ -~]{250,260}|[\\x00-\\x7f]{0,8}[,=][\\x00-\\x7f]{0,8}",
+    ) {
+        if OtelTraceState::from_key_value([("k", value.as_str())]).is_ok() {
+            proptest::prop_assert!(
+                value.len() <= 256 && !value.contains([',', '=']),
+                "OpenTelemetry holds the value {value:?}"
+            );
+        }
+    }
+}
+
 #[test]
 fn an_empty_key_opentelemetry_holds_is_not_sent() {
     // OpenTelemetry accepts an empty key; "Key" (Level 2 grammar) does not.

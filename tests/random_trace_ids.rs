@@ -1,6 +1,7 @@
 //! `TraceContextPropagator::set_random_trace_ids(false)`: the one process-wide setting, for an
-//! id generator whose trace-ids are not random. A test binary of its own, since the setting
-//! is the whole process's; everything runs in one test, in order.
+//! id generator whose trace-ids are not random, set before first use. A test binary of its
+//! own, since the setting is the whole process's; everything runs in one test, in order.
+//! `tests/random_trace_ids_fixed.rs` shows a set after first use refused.
 
 use std::collections::HashMap;
 
@@ -33,7 +34,8 @@ fn extract(flags: &str) -> Context {
 #[test]
 fn without_random_trace_ids_nothing_started_here_gets_the_random_bit() {
     assert!(TraceContextPropagator::random_trace_ids(), "the default");
-    TraceContextPropagator::set_random_trace_ids(false);
+    // Before first use: the set takes effect, and says so.
+    assert!(TraceContextPropagator::set_random_trace_ids(false));
     assert!(!TraceContextPropagator::random_trace_ids());
 
     // 20, Random Trace ID Flag: roots started here carry no random bit.
@@ -58,7 +60,10 @@ fn without_random_trace_ids_nothing_started_here_gets_the_random_bit() {
     #[cfg(feature = "sampler")]
     samplers_give_roots_an_explicit_rv();
 
-    TraceContextPropagator::set_random_trace_ids(true);
+    // Fixed: a second set is refused, says so, and changes nothing.
+    assert!(!TraceContextPropagator::set_random_trace_ids(true));
+    assert!(!TraceContextPropagator::random_trace_ids());
+    assert_eq!(child_flags(Sampler::AlwaysOn, &Context::new()), "01");
 }
 
 /// "Root samplers set explicit randomness for non-random TraceIDs": "Root Samplers MAY insert

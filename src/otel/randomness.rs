@@ -12,9 +12,9 @@
 //! 2. The random flag of the span context itself.
 //! 3. For a trace that no propagator received (its span context is not remote), the
 //!    process-wide setting [`random_trace_ids`]: whether this process's id generator draws
-//!    trace-ids at random.
+//!    trace-ids at random. It is fixed before first use, so it cannot change under a trace.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicU8, Ordering};
 
 use opentelemetry::trace::{SpanContext, TraceId as OtelTraceId};
 use opentelemetry::Context;
@@ -22,18 +22,67 @@ use opentelemetry::Context;
 use crate::codec::traceparent::FLAG_RANDOM;
 use crate::TraceState;
 
-/// The one `random_trace_ids` setting of the process: the propagator and every sampler read
-/// it. True by default, right for the SDK's `RandomIdGenerator`.
-static RANDOM_TRACE_IDS: AtomicBool = AtomicBool::new(true);
+/// Not fixed yet: the default (`true`) applies, and a set may still change it.
+const UNFIXED: u8 = 0;
+/// Fixed to `true`.
+const RANDOM: u8 = 1;
+/// Fixed to `false`.
+const NOT_RANDOM: u8 = 2;
 
-/// Sets [`random_trace_ids`] for the whole process.
-pub(crate) fn set_random_trace_ids(random: bool) {
-    RANDOM_TRACE_IDS.store(random, Ordering::Relaxed);
+/// The one `random_trace_ids` setting of the process: the propagator and every sampler read
+/// it. True by default, right for the SDK's `RandomIdGenerator`. It is fixed by the first
+/// [`set_random_trace_ids`] or the first read of [`random_trace_ids`] (an extract, inject,
+/// conversion or sampling decision), whichever comes first, and never changes after: one
+/// trace gets one answer.
+static RANDOM_TRACE_IDS: AtomicU8 = AtomicU8::new(UNFIXED);
+
+fn encode(random: bool) -> u8 {
+    if random {
+        RANDOM
+    } else {
+        NOT_RANDOM
+    }
 }
 
-/// Whether trace-ids started in this process are random in their right-most 7 bytes.
+/// Fixes [`random_trace_ids`] for the whole process, if nothing fixed it yet; returns whether
+/// this call did.
+pub(crate) fn set_random_trace_ids(random: bool) -> bool {
+    RANDOM_TRACE_IDS
+        .compare_exchange(
+            UNFIXED,
+            encode(random),
+            Ordering::Relaxed,
+            Ordering::Relaxed,
+        )
+        .is_ok()
+}
+
+/// Whether trace-ids started in this process are random in their right-most 7 bytes, as the
+/// work of the crate uses it: the first read fixes the setting.
+///
+/// One relaxed load and a compare once fixed, as cheap as the flag it replaced; the value
+/// never changes after it is fixed, so every thread reads the same.
+#[inline]
 pub(crate) fn random_trace_ids() -> bool {
-    RANDOM_TRACE_IDS.load(Ordering::Relaxed)
+    match RANDOM_TRACE_IDS.load(Ordering::Relaxed) {
+        RANDOM => true,
+        NOT_RANDOM => false,
+        _ => fix_default(),
+    }
+}
+
+/// The first use: fixes the default, unless a set won the race (then its value holds).
+#[cold]
+fn fix_default() -> bool {
+    match RANDOM_TRACE_IDS.compare_exchange(UNFIXED, RANDOM, Ordering::Relaxed, Ordering::Relaxed) {
+        Ok(_) => true,
+        Err(fixed) => fixed == RANDOM,
+    }
+}
+
+/// The setting in force, without fixing it: for the public query, which is no use.
+pub(crate) fn random_trace_ids_in_force() -> bool {
+    RANDOM_TRACE_IDS.load(Ordering::Relaxed) != NOT_RANDOM
 }
 
 /// What extract learned that the span context cannot carry through the SDK: the upstream

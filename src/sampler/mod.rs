@@ -182,7 +182,8 @@
 //!    callers should move to Level 2.
 //! 3. A root started with an id generator that is not random gets a new `rv`, so that
 //!    services downstream decide on true randomness. Say so once for the whole process, for
-//!    the propagator and every sampler:
+//!    the propagator and every sampler, before the first decision (the setting is fixed
+//!    before first use; a later call changes nothing and returns `false`):
 //!    [`TraceContextPropagator::set_random_trace_ids(false)`](crate::TraceContextPropagator::set_random_trace_ids).
 //!
 //! Whether a trace is known to be random is the propagator's knowledge: it keeps the Level 2
