@@ -812,7 +812,7 @@ fn readme_rust_form() {
     let code: String = source[begin..end]
         .lines()
         .map(|line| line.strip_prefix("    ").unwrap_or(line))
-        .map(|line| format!("{line}\n"))
+        .flat_map(|line| [line, "\n"])
         .collect::<String>()
         .replace("pub fn readme_rust_form()", "fn main()");
     let readme = include_str!("../README.md");
