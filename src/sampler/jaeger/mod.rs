@@ -799,8 +799,15 @@ impl Compiled {
 impl Discovered {
     /// The operation named `name`, added if there is room; `None` past the cap.
     fn get_or_insert(&self, name: &str) -> Option<Arc<Operation>> {
-        if let Some(operation) = self.operations.load().get(name) {
-            return Some(Arc::clone(operation));
+        {
+            let operations = self.operations.load();
+            if let Some(operation) = operations.get(name) {
+                return Some(Arc::clone(operation));
+            }
+            // Full: the map never shrinks, so names past the cap take no lock.
+            if operations.len() >= self.room {
+                return None;
+            }
         }
         // A poisoned lock only means another thread panicked while copying a map: the map in
         // place is whole (it is swapped, never changed), so carry on.
