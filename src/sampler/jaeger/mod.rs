@@ -54,10 +54,11 @@
 //! # The thread
 //!
 //! Each [`JaegerRemote`] has one background thread (`tctx-jaeger-remote`), so no async
-//! runtime is needed. Clones share it. When the last clone is dropped (the tracer provider is
-//! shut down or dropped), the thread is told to stop: it ends at once if it is waiting, or
-//! when its request in flight ends (at most the request timeout), and makes no request after
-//! that.
+//! runtime is needed. Clones share it. When the last clone is dropped (with the last clone
+//! of the tracer provider that holds it, and its tracers; `shutdown()` alone keeps the
+//! sampler, and so the polling), the thread is told to stop: it ends at once if it is
+//! waiting, or when its request in flight ends (at most the request timeout), and makes no
+//! request after that.
 //!
 //! # HTTP, not gRPC
 //!
