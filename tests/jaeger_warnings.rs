@@ -76,8 +76,8 @@ fn one_warning_per_failure_streak_and_one_on_recovery() {
     server.set_body(r#"{"probabilisticSampling":{"samplingRate":0.5}}"#);
     server.set_mode(Mode::Serve);
     assert!(eventually(|| sampler.strategy().is_some()));
-    let served = server.request_count();
-    assert!(server.wait_for_requests(served + 3, BOUND));
+    let recovered_at = server.request_count();
+    assert!(server.wait_for_requests(recovered_at + 3, BOUND));
     assert_eq!(counts.get(), (1, 1));
 
     // A second streak (another kind of fault): one more warning, however long it lasts.
