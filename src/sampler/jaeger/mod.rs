@@ -54,10 +54,11 @@
 //! # The thread
 //!
 //! Each [`JaegerRemote`] has one background thread (`tctx-jaeger-remote`), so no async
-//! runtime is needed. Clones share it. When the last clone is dropped (the tracer provider is
-//! shut down or dropped), the thread is told to stop: it ends at once if it is waiting, or
-//! when its request in flight ends (at most the request timeout), and makes no request after
-//! that.
+//! runtime is needed. Clones share it. When the last clone is dropped (with the last clone
+//! of the tracer provider that holds it, and its tracers; `shutdown()` alone keeps the
+//! sampler, and so the polling), the thread is told to stop: it ends at once if it is
+//! waiting, or when its request in flight ends (at most the request timeout), and makes no
+//! request after that.
 //!
 //! # HTTP, not gRPC
 //!
@@ -799,8 +800,15 @@ impl Compiled {
 impl Discovered {
     /// The operation named `name`, added if there is room; `None` past the cap.
     fn get_or_insert(&self, name: &str) -> Option<Arc<Operation>> {
-        if let Some(operation) = self.operations.load().get(name) {
-            return Some(Arc::clone(operation));
+        {
+            let operations = self.operations.load();
+            if let Some(operation) = operations.get(name) {
+                return Some(Arc::clone(operation));
+            }
+            // Full: the map never shrinks, so names past the cap take no lock.
+            if operations.len() >= self.room {
+                return None;
+            }
         }
         // A poisoned lock only means another thread panicked while copying a map: the map in
         // place is whole (it is swapped, never changed), so carry on.
