@@ -878,10 +878,11 @@ pub(crate) fn choose_propagators<'a, P: Copy>(
     chosen
 }
 
-/// The propagators the process environment configures: a shorthand for
-/// [`Config::from_env`]`()?.`[`propagator()`](Config::propagator), for a program that needs no
-/// sampler from the environment. A program that needs both calls `Config::from_env()` once
-/// and takes both from it: the configuration is then read once.
+/// The propagators the process environment configures: what
+/// [`Config::from_env`]`()?.`[`propagator()`](Config::propagator) gives, for a program that
+/// needs no sampler from the environment (without a file, the sampler's variables are not
+/// read, so a `jaeger_remote` sampler is not started for nothing). A program that needs both
+/// calls `Config::from_env()` once and takes both from it: the configuration is then read once.
 ///
 /// That is `OTEL_CONFIG_FILE`'s file when it is set (its `propagator`; `OTEL_PROPAGATORS` is
 /// then ignored), else `OTEL_PROPAGATORS` as
@@ -900,7 +901,13 @@ pub(crate) fn choose_propagators<'a, P: Copy>(
 /// # Ok::<(), tctx::config::ConfigError>(())
 /// ```
 pub fn propagator_from_env() -> Result<TextMapCompositePropagator, ConfigError> {
-    Config::from_env().map(|config| config.propagator())
+    if let Some(config) = Config::from_env_file()? {
+        return Ok(config.propagator());
+    }
+    let propagators = read_var(PROPAGATORS_VAR);
+    let (propagators, warnings) = propagators_of(propagators.as_deref());
+    log(&warnings);
+    Ok(composite(&propagators))
 }
 
 /// The propagators configured by a value of `OTEL_PROPAGATORS`, and the problems found with

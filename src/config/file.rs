@@ -370,11 +370,8 @@ impl Config {
     /// # Ok::<(), tctx::config::ConfigError>(())
     /// ```
     pub fn from_env() -> Result<Self, ConfigError> {
-        if let Some(file) = read_var(CONFIG_FILE_VAR) {
-            let file = file.trim();
-            if !file.is_empty() {
-                return Self::from_config_file_var(file);
-            }
+        if let Some(config) = Self::from_env_file()? {
+            return Ok(config);
         }
         let (sampler, propagators) = env::from_process_env_logged();
         Ok(Self {
@@ -385,6 +382,16 @@ impl Config {
             propagators: Some(propagators),
             warnings: Vec::new(),
         })
+    }
+
+    /// The file of `OTEL_CONFIG_FILE` when it is set (not blank), its warnings logged.
+    pub(crate) fn from_env_file() -> Result<Option<Self>, ConfigError> {
+        match read_var(CONFIG_FILE_VAR) {
+            Some(file) if !file.trim().is_empty() => {
+                Self::from_config_file_var(file.trim()).map(Some)
+            }
+            _ => Ok(None),
+        }
     }
 
     /// The file of `OTEL_CONFIG_FILE`, its warnings logged.
