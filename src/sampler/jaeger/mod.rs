@@ -49,7 +49,8 @@
 //! message when a fetch works again, in OpenTelemetry's internal log
 //! (`tctx.jaeger_remote.fetch_failed`, `tctx.jaeger_remote.fetch_recovered`). Decisions never
 //! wait for the network: they read the current strategy without a lock (an atomically
-//! swapped `Arc`).
+//! swapped `Arc`, which each thread caches and checks with one atomic load; a thread keeps
+//! the last strategy it used until it decides for another sampler, or ends).
 //!
 //! # The thread
 //!
@@ -610,7 +611,7 @@ struct Compiled {
 
 /// Operations by name. Span names can come from request paths, chosen by strangers: the
 /// hash is keyed (seeded per process and per map), so colliding names cannot be picked in
-/// advance; and it is foldhash, a few instructions on a short name where SipHash, std's
+/// advance; and it is foldhash, a few instructions on a short name where `SipHash`, std's
 /// default, took a third of a decision.
 type Operations<V> = HashMap<Box<str>, V, foldhash::fast::RandomState>;
 
