@@ -15,6 +15,19 @@
 //! (`opentelemetry_sdk`'s, its strategy from a stub `HttpClient`, once it has it).
 //!
 //! Run with `cargo bench --bench jaeger_remote --features jaeger-remote`.
+//!
+//! Instructions per decision, stable under the shared machine's noise: run the bench binary
+//! (`target/release/deps/jaeger_remote-*`) under callgrind, counting inside `decide` only, so
+//! that no setup is counted, then divide by its calls:
+//!
+//! ```text
+//! valgrind --tool=callgrind --toggle-collect='jaeger_remote::decide' \
+//!     target/release/deps/jaeger_remote-HASH --bench --profile-time 2 tctx_jaeger_remote/one_thread
+//! callgrind_annotate --inclusive=yes callgrind.out.PID           # PROGRAM TOTALS: instructions
+//! callgrind_annotate --tree=calling callgrind.out.PID | grep -A1 'jaeger_remote::decide \['  # calls
+//! ```
+//!
+//! tctx's counts move by about 10 from run to run: the operation maps are keyed per run.
 
 use std::future::Future;
 use std::hint::black_box;

@@ -49,7 +49,8 @@
 //! message when a fetch works again, in OpenTelemetry's internal log
 //! (`tctx.jaeger_remote.fetch_failed`, `tctx.jaeger_remote.fetch_recovered`). Decisions never
 //! wait for the network: they read the current strategy without a lock (an atomically
-//! swapped `Arc`).
+//! swapped `Arc`, which each thread caches and checks with one atomic load; a thread keeps
+//! the last strategy it used until it decides for another sampler, or ends).
 //!
 //! # The thread
 //!
@@ -114,11 +115,13 @@
 mod poller;
 mod strategy;
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use arc_swap::cache::Cache;
 use arc_swap::{ArcSwap, ArcSwapOption};
 use opentelemetry::trace::{Link, SpanKind, TraceId};
 use opentelemetry::{Context, KeyValue};
@@ -184,8 +187,34 @@ pub(crate) struct Shared {
     url: String,
     initial: Arc<dyn ComposableSampler>,
     clock: Arc<dyn Clock>,
-    /// `None` until a first fetch succeeds.
-    current: ArcSwapOption<Compiled>,
+    /// `None` until a first fetch succeeds. In an `Arc` of its own, so that a thread's
+    /// [`STRATEGY`] cache can hold it.
+    current: Arc<ArcSwapOption<Compiled>>,
+}
+
+/// A thread's copy of the strategy of the sampler it decided for last, revalidated on every
+/// decision by one relaxed load of the swapped pointer: `ArcSwap::load`, a debt slot taken
+/// and given back, was as dear as all the rest of a decision. The copy keeps that sampler's
+/// strategy alive until the thread decides for another sampler, or ends.
+type StrategyCache = Cache<Arc<ArcSwapOption<Compiled>>, Option<Arc<Compiled>>>;
+
+thread_local! {
+    static STRATEGY: RefCell<Option<StrategyCache>> = const { RefCell::new(None) };
+}
+
+/// The strategy of `current` through `cache`, which is pointed at `current` first if it
+/// served another sampler.
+fn cached<'c>(
+    cache: &'c mut Option<StrategyCache>,
+    current: &Arc<ArcSwapOption<Compiled>>,
+) -> Option<&'c Compiled> {
+    let serves_current = cache
+        .as_ref()
+        .is_some_and(|cache| std::ptr::eq(cache.arc_swap(), Arc::as_ptr(current)));
+    if !serves_current {
+        *cache = Some(Cache::new(Arc::clone(current)));
+    }
+    cache.as_mut()?.load().as_deref()
 }
 
 impl Shared {
@@ -458,7 +487,7 @@ impl JaegerRemoteBuilder {
             url,
             initial,
             clock: self.clock,
-            current: ArcSwapOption::empty(),
+            current: Arc::new(ArcSwapOption::empty()),
         });
         let poller = poller::Poller::start(Arc::clone(&shared), self.interval, timeout);
         Ok(JaegerRemote {
@@ -581,6 +610,12 @@ struct Compiled {
     rule: Rule,
 }
 
+/// Operations by name. Span names can come from request paths, chosen by strangers: the
+/// hash is keyed (seeded per process and per map), so colliding names cannot be picked in
+/// advance; and it is foldhash, a few instructions on a short name where `SipHash`, std's
+/// default, took a third of a decision.
+type Operations<V> = HashMap<Box<str>, V, foldhash::fast::RandomState>;
+
 enum Rule {
     Probabilistic(Operation),
     RateLimiting {
@@ -588,7 +623,7 @@ enum Rule {
         attributes: [KeyValue; 2],
     },
     PerOperation {
-        listed: HashMap<Box<str>, Operation>,
+        listed: Operations<Operation>,
         /// The default for operations not listed (no lower bound: past the cap).
         default: Operation,
         /// Operations seen in spans, with their lower-bound limiter, when there is a lower
@@ -608,7 +643,7 @@ struct Operation {
 /// The operations met in spans: read without a lock (a swapped map), written under a mutex,
 /// copied on write, at most [`MAX_OPERATIONS`] less the listed ones.
 struct Discovered {
-    operations: ArcSwap<HashMap<Box<str>, Arc<Operation>>>,
+    operations: ArcSwap<Operations<Arc<Operation>>>,
     writer: Mutex<()>,
     room: usize,
     rate: f64,
@@ -717,7 +752,7 @@ impl Compiled {
             },
             Strategy::PerOperation(operations) => {
                 let lower_bound = operations.default_lower_bound_traces_per_second;
-                let mut listed: HashMap<Box<str>, Operation> = HashMap::new();
+                let mut listed = Operations::default();
                 for op in &operations.per_operation_strategies {
                     // A repeated operation: the last entry wins, as in Go's map.
                     if listed.len() < MAX_OPERATIONS || listed.contains_key(op.operation.as_str()) {
@@ -730,7 +765,7 @@ impl Compiled {
                 let rate = operations.default_sampling_probability;
                 let room = MAX_OPERATIONS - listed.len();
                 let discovered = (lower_bound > 0.0 && room > 0).then(|| Discovered {
-                    operations: ArcSwap::from_pointee(HashMap::new()),
+                    operations: ArcSwap::from_pointee(Operations::default()),
                     writer: Mutex::new(()),
                     room,
                     rate,
@@ -837,8 +872,27 @@ impl Discovered {
 
 impl ComposableSampler for JaegerRemote {
     fn sampling_intent<'s>(&'s self, params: &SamplingParams<'_>) -> SamplingIntent<'s> {
-        let current = self.shared.current.load();
-        match current.as_ref() {
+        let current = &self.shared.current;
+        STRATEGY
+            .try_with(|cache| match cache.try_borrow_mut() {
+                Ok(mut cache) => match cached(&mut cache, current) {
+                    Some(compiled) => compiled.intent(params),
+                    None => self.shared.initial.sampling_intent(params),
+                },
+                // In use: this decision is made inside another (an initial sampler or a clock
+                // that decides spans).
+                Err(_) => self.uncached_intent(params),
+            })
+            // The thread is ending and its cache is gone.
+            .unwrap_or_else(|_| self.uncached_intent(params))
+    }
+}
+
+impl JaegerRemote {
+    /// [`sampling_intent`](ComposableSampler::sampling_intent) without the thread's cache.
+    #[cold]
+    fn uncached_intent<'s>(&'s self, params: &SamplingParams<'_>) -> SamplingIntent<'s> {
+        match self.shared.current.load().as_deref() {
             Some(compiled) => compiled.intent(params),
             None => self.shared.initial.sampling_intent(params),
         }
