@@ -115,13 +115,11 @@
 mod poller;
 mod strategy;
 
-use std::cell::RefCell;
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use arc_swap::cache::Cache;
 use arc_swap::{ArcSwap, ArcSwapOption};
 use opentelemetry::trace::{Link, SpanKind, TraceId};
 use opentelemetry::{Context, KeyValue};
@@ -187,34 +185,8 @@ pub(crate) struct Shared {
     url: String,
     initial: Arc<dyn ComposableSampler>,
     clock: Arc<dyn Clock>,
-    /// `None` until a first fetch succeeds. In an `Arc` of its own, so that a thread's
-    /// [`STRATEGY`] cache can hold it.
-    current: Arc<ArcSwapOption<Compiled>>,
-}
-
-/// A thread's copy of the strategy of the sampler it decided for last, revalidated on every
-/// decision by one relaxed load of the swapped pointer: `ArcSwap::load`, a debt slot taken
-/// and given back, was as dear as all the rest of a decision. The copy keeps that sampler's
-/// strategy alive until the thread decides for another sampler, or ends.
-type StrategyCache = Cache<Arc<ArcSwapOption<Compiled>>, Option<Arc<Compiled>>>;
-
-thread_local! {
-    static STRATEGY: RefCell<Option<StrategyCache>> = const { RefCell::new(None) };
-}
-
-/// The strategy of `current` through `cache`, which is pointed at `current` first if it
-/// served another sampler.
-fn cached<'c>(
-    cache: &'c mut Option<StrategyCache>,
-    current: &Arc<ArcSwapOption<Compiled>>,
-) -> Option<&'c Compiled> {
-    let serves_current = cache
-        .as_ref()
-        .is_some_and(|cache| std::ptr::eq(cache.arc_swap(), Arc::as_ptr(current)));
-    if !serves_current {
-        *cache = Some(Cache::new(Arc::clone(current)));
-    }
-    cache.as_mut()?.load().as_deref()
+    /// `None` until a first fetch succeeds.
+    current: ArcSwapOption<Compiled>,
 }
 
 impl Shared {
@@ -487,7 +459,7 @@ impl JaegerRemoteBuilder {
             url,
             initial,
             clock: self.clock,
-            current: Arc::new(ArcSwapOption::empty()),
+            current: ArcSwapOption::empty(),
         });
         let poller = poller::Poller::start(Arc::clone(&shared), self.interval, timeout);
         Ok(JaegerRemote {
@@ -872,27 +844,8 @@ impl Discovered {
 
 impl ComposableSampler for JaegerRemote {
     fn sampling_intent<'s>(&'s self, params: &SamplingParams<'_>) -> SamplingIntent<'s> {
-        let current = &self.shared.current;
-        STRATEGY
-            .try_with(|cache| match cache.try_borrow_mut() {
-                Ok(mut cache) => match cached(&mut cache, current) {
-                    Some(compiled) => compiled.intent(params),
-                    None => self.shared.initial.sampling_intent(params),
-                },
-                // In use: this decision is made inside another (an initial sampler or a clock
-                // that decides spans).
-                Err(_) => self.uncached_intent(params),
-            })
-            // The thread is ending and its cache is gone.
-            .unwrap_or_else(|_| self.uncached_intent(params))
-    }
-}
-
-impl JaegerRemote {
-    /// [`sampling_intent`](ComposableSampler::sampling_intent) without the thread's cache.
-    #[cold]
-    fn uncached_intent<'s>(&'s self, params: &SamplingParams<'_>) -> SamplingIntent<'s> {
-        match self.shared.current.load().as_deref() {
+        let current = self.shared.current.load();
+        match current.as_ref() {
             Some(compiled) => compiled.intent(params),
             None => self.shared.initial.sampling_intent(params),
         }
