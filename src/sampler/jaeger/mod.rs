@@ -49,8 +49,7 @@
 //! message when a fetch works again, in OpenTelemetry's internal log
 //! (`tctx.jaeger_remote.fetch_failed`, `tctx.jaeger_remote.fetch_recovered`). Decisions never
 //! wait for the network: they read the current strategy without a lock (an atomically
-//! swapped `Arc`, which each thread caches and checks with one atomic load; a thread keeps
-//! the last strategy it used until it decides for another sampler, or ends).
+//! swapped `Arc`, read with `arc-swap`'s `load`).
 //!
 //! # The thread
 //!
