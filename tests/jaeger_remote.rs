@@ -750,7 +750,7 @@ fn from_a_configuration_file() {
     assert!(
         sampler
             .description()
-            .starts_with("ParentThreshold{root:JaegerRemote{service:cart,"),
+            .starts_with("JaegerRemote{service:cart,"),
         "{}",
         sampler.description()
     );
@@ -758,7 +758,23 @@ fn from_a_configuration_file() {
     assert_eq!(server.requests()[0].target, "/sampling?service=cart");
     assert!(eventually(BOUND, || sampler
         .description()
-        .ends_with("strategy:ratelimiting:9}}")));
+        .ends_with("strategy:ratelimiting:9}")));
+    // Under parent_based, as the schema composes it: children follow their parent.
+    let wrapped = yaml.replace(
+        "    jaeger_remote/development:\n      endpoint",
+        "    parent_based:\n      root:\n        jaeger_remote/development:\n          endpoint",
+    )
+    .replace("\n      interval: 100000\n      initial_sampler:\n        trace_id_ratio_based", "\n          interval: 100000\n          initial_sampler:\n            trace_id_ratio_based");
+    let wrapped = tctx::config::Config::from_yaml_str(&wrapped)
+        .unwrap()
+        .sampler();
+    assert!(
+        wrapped
+            .description()
+            .starts_with("ParentBased{root:JaegerRemote{service:cart,"),
+        "{}",
+        wrapped.description()
+    );
     // Errors name the place.
     let bad = yaml.replace("interval: 100000", "interval: 0");
     let err = tctx::config::Config::from_yaml_str(&bad).unwrap_err();
@@ -791,7 +807,7 @@ mod readme {
             .with_request_timeout(Duration::from_secs(10)) // default: the interval, at most 10 s
             .with_initial_sampler(ComposableProbability::new(0.001)?) // the default
             .build()?;
-        // What parentbased_jaeger_remote and the YAML above build.
+        // What OTEL_TRACES_SAMPLER=parentbased_jaeger_remote builds.
         let provider = SdkTracerProvider::builder()
             .with_sampler(ParentThreshold::new(sampler))
             .build();

@@ -82,7 +82,7 @@
 //!   | `composite/development: <composable>` | [`CompositeSampler`](crate::sampler::CompositeSampler) |
 //!   | composable `always_on`, `always_off`, `probability` (0 is `always_off`), `parent_threshold: {root}` | [`ComposableAlwaysOn`](crate::sampler::ComposableAlwaysOn), ... [`ComposableParentThreshold`](crate::sampler::ComposableParentThreshold) |
 //!   | composable `rule_based: {rules}`; a rule's `attribute_values`, `attribute_patterns`, `span_kinds`, `parent` and `sampler` | [`ComposableRuleBased`](crate::sampler::ComposableRuleBased), [`SpanMatcher`](crate::sampler::SpanMatcher) |
-//!   | `jaeger_remote/development: {endpoint, interval, initial_sampler}` (feature `jaeger-remote`; the service name from `resource`; the initial sampler one of `always_on`, `always_off`, `trace_id_ratio_based`, `probability/development`, `composite/development`) | `ParentThreshold::new(JaegerRemote)`; without the feature, an error that names it |
+//!   | `jaeger_remote/development: {endpoint, interval, initial_sampler}` (feature `jaeger-remote`; the service name from `resource`; the initial sampler one of `always_on`, `always_off`, `trace_id_ratio_based`, `probability/development`, `composite/development`) | `JaegerRemote` (as `OTEL_TRACES_SAMPLER=jaeger_remote`; under `parent_based` for children to follow their parent); without the feature, an error that names it |
 //!
 //!   A missing or null `sampler` is the schema's default, `parent_based` with an `always_on`
 //!   root. A missing or null `tracer_provider` is a noop tracer provider for the schema, and

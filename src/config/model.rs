@@ -625,7 +625,7 @@ fn jaeger_remote(
     path: &Path<'_>,
     found: &mut Building,
 ) -> Result<ConfiguredSampler, ConfigError> {
-    use crate::sampler::{JaegerRemote, ParentThreshold};
+    use crate::sampler::JaegerRemote;
 
     let entries = closed_object(value, &["endpoint", "interval", "initial_sampler"], path)?;
     let endpoint_path = path.key("endpoint");
@@ -689,8 +689,9 @@ fn jaeger_remote(
         .with_initial_sampler(initial)
         .build()
         .map_err(|error| path.value_error(error.to_string()))?;
-    // Roots by the center; spans with a parent follow it (keeping a consistent th).
-    Ok(ConfiguredSampler::new(ParentThreshold::new(sampler)))
+    // The schema's `jaeger_remote` is the plain sampler, as OTEL_TRACES_SAMPLER=jaeger_remote
+    // is: spans with a parent follow it under `parent_based` (`root: jaeger_remote/...`).
+    Ok(ConfiguredSampler::new(sampler))
 }
 
 /// Without the feature, the node is an error that names it.
