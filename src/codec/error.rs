@@ -182,3 +182,21 @@ impl fmt::Display for ParseError {
 }
 
 impl std::error::Error for ParseError {}
+
+/// The longest value quoted in a warning or an error, in bytes.
+#[cfg_attr(not(feature = "sampler"), allow(dead_code))]
+pub(crate) const MAX_QUOTED: usize = 64;
+
+/// At most [`MAX_QUOTED`] bytes of `text`, cut on a character boundary, with `…` if cut:
+/// values come from anywhere, and a 1 MiB value must not become a 1 MiB log line.
+#[cfg_attr(not(feature = "sampler"), allow(dead_code))]
+pub(crate) fn cut(text: &str) -> String {
+    if text.len() <= MAX_QUOTED {
+        return text.to_owned();
+    }
+    let mut end = MAX_QUOTED;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &text[..end])
+}

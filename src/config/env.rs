@@ -355,14 +355,7 @@ enum Arg {
 }
 
 /// The clock of the rate samplers, shared (tests give a manual one).
-#[derive(Clone, Debug)]
-struct SharedClock(Arc<dyn Clock>);
-
-impl Clock for SharedClock {
-    fn now(&self) -> std::time::Duration {
-        self.0.now()
-    }
-}
+type SharedClock = Arc<dyn Clock>;
 
 /// A sampler that `OTEL_TRACES_SAMPLER` can name: its name, its argument, and how it is
 /// built from the argument's value (`None` if its constructor refuses it).
@@ -681,7 +674,7 @@ pub fn sampler_from_env_vars(
     sampler: Option<&str>,
     arg: Option<&str>,
 ) -> (ConfiguredSampler, Vec<EnvWarning>) {
-    sampler_from_env_vars_with_clock(sampler, arg, &SharedClock(Arc::new(MonotonicClock)))
+    sampler_from_env_vars_with_clock(sampler, arg, &(Arc::new(MonotonicClock) as SharedClock))
 }
 
 fn sampler_from_env_vars_with_clock(
@@ -1064,7 +1057,7 @@ mod tests {
             OtelTraceState::NONE,
         ));
         let count = |name: &str, clock: &ManualClock| {
-            let shared = SharedClock(Arc::new(clock.clone()));
+            let shared: SharedClock = Arc::new(clock.clone());
             let (sampler, warnings) =
                 sampler_from_env_vars_with_clock(Some(name), Some("100"), &shared);
             assert!(warnings.is_empty());
@@ -1090,7 +1083,7 @@ mod tests {
         assert!((95..=105).contains(&capped), "{capped} sampled");
 
         // Roots have their own limiter: callers using up theirs do not starve new traces.
-        let shared = SharedClock(Arc::new(clock.clone()));
+        let shared: SharedClock = Arc::new(clock.clone());
         let (sampler, _) = sampler_from_env_vars_with_clock(
             Some("parentbased_ratelimited_callers"),
             Some("100"),

@@ -140,21 +140,7 @@ pub use env::{
 pub use file::MAX_FILE_BYTES;
 pub use file::{Config, ConfigError, ConfigErrorKind, ConfigWarning};
 
-/// The longest value quoted in a warning or an error, in bytes.
-const MAX_QUOTED: usize = 64;
-
-/// At most [`MAX_QUOTED`] bytes of `text`, cut on a character boundary, with `…` if cut:
-/// values come from anywhere, and a 1 MiB value must not become a 1 MiB log line.
-pub(crate) fn cut(text: &str) -> String {
-    if text.len() <= MAX_QUOTED {
-        return text.to_owned();
-    }
-    let mut end = MAX_QUOTED;
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    format!("{}…", &text[..end])
-}
+pub(crate) use crate::codec::error::cut;
 
 #[cfg(test)]
 mod tests {

@@ -25,6 +25,28 @@ pub trait Clock: Send + Sync + fmt::Debug {
     fn now(&self) -> Duration;
 }
 
+/// One clock shared by several limiters or samplers (as the configuration shares one between
+/// the limiters of a sampler).
+///
+/// # Examples
+///
+/// ```
+/// use std::sync::Arc;
+/// use std::time::Duration;
+/// use tctx::sampler::{Clock, ManualClock, RateLimiter};
+///
+/// let clock: Arc<dyn Clock> = Arc::new(ManualClock::new());
+/// let a = RateLimiter::new(10.0)?.with_clock(Arc::clone(&clock));
+/// let b = RateLimiter::new(20.0)?.with_clock(clock);
+/// # let _ = (a, b);
+/// # Ok::<(), tctx::sampler::RateError>(())
+/// ```
+impl<C: Clock + ?Sized> Clock for Arc<C> {
+    fn now(&self) -> Duration {
+        (**self).now()
+    }
+}
+
 /// The default clock: `std::time::Instant`, monotonic, measured from the first time any
 /// `MonotonicClock` was read in this process.
 ///

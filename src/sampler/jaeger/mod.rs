@@ -640,17 +640,7 @@ fn limiter(per_second: f64, clock: &Arc<dyn Clock>) -> Option<RateLimiter> {
         return None;
     }
     let limiter = RateLimiter::new(per_second.min(1e9)).ok()?;
-    Some(limiter.with_clock(SharedClock(Arc::clone(clock))))
-}
-
-/// A clock shared by the limiters of one sampler.
-#[derive(Debug)]
-struct SharedClock(Arc<dyn Clock>);
-
-impl Clock for SharedClock {
-    fn now(&self) -> Duration {
-        self.0.now()
-    }
+    Some(limiter.with_clock(Arc::clone(clock)))
 }
 
 impl Operation {

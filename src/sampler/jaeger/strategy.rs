@@ -4,6 +4,7 @@
 
 use std::fmt;
 
+pub(crate) use crate::codec::error::cut;
 use serde_json::{Map, Value};
 
 /// The largest response body read, in bytes (1 MiB): a strategy for 2,000 operations takes
@@ -244,20 +245,6 @@ fn quote(value: &Value) -> String {
         other => kind(other).to_owned(),
     };
     cut(&text)
-}
-
-/// At most 64 bytes of `text`, cut on a character boundary, with `…` if cut: a value from a
-/// server must not become a 1 MiB log line.
-pub(crate) fn cut(text: &str) -> String {
-    const MAX_QUOTED: usize = 64;
-    if text.len() <= MAX_QUOTED {
-        return text.to_owned();
-    }
-    let mut end = MAX_QUOTED;
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    format!("{}…", &text[..end])
 }
 
 fn rate(fields: &Fields<'_>, camel: &str, snake: &str) -> Result<f64, StrategyError> {
