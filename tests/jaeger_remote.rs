@@ -484,6 +484,24 @@ fn at_most_2000_operations_are_tracked() {
 }
 
 #[test]
+fn span_names_longer_than_256_bytes_are_not_tracked() {
+    let strategy = Strategy::PerOperation(OperationSampling {
+        default_sampling_probability: 0.0,
+        default_lower_bound_traces_per_second: 1.0,
+        default_upper_bound_traces_per_second: 0.0,
+        per_operation_strategies: Vec::new(),
+    });
+    let (_server, sampler) = installed(&strategy, &ManualClock::new());
+    let id = TraceId::from(99);
+    assert_eq!(tctx::sampler::jaeger::MAX_OPERATION_NAME_BYTES, 256);
+    // 256 bytes: tracked, so its lower bound admits one trace.
+    assert!(sampled(&root(&sampler, id, &"a".repeat(256))));
+    // 257 bytes: the default (0), without a lower bound, however many arrive.
+    let long = "b".repeat(257);
+    assert!((0..10).all(|_| !sampled(&root(&sampler, id, &long))));
+}
+
+#[test]
 fn rate_limiting_admits_n_a_second_without_th() {
     let strategy = Strategy::RateLimiting {
         max_traces_per_second: 5,

@@ -35,8 +35,9 @@
 //! strategy: the first 2,000 the strategy lists, then, when there is a lower bound, the names
 //! of spans seen, in order of arrival, until there are 2,000 in all. Any other operation is
 //! decided at the default probability, without a lower bound (as in Go's and Java's
-//! samplers). A name's first sighting, while there is room, is the only decision that
-//! allocates; a dropped root allocates nothing.
+//! samplers). Span names longer than [`MAX_OPERATION_NAME_BYTES`] (256) are never added, so
+//! the names kept take at most about 512 KiB. A name's first sighting, while there is room,
+//! is the only decision that allocates; a dropped root allocates nothing.
 //!
 //! # While the server is down
 //!
@@ -141,6 +142,9 @@ pub const MAX_DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 pub const DEFAULT_INITIAL_SAMPLING_RATE: f64 = 0.001;
 /// The most operations tracked per strategy (see the [module docs](self#at-most-2000-operations)).
 pub const MAX_OPERATIONS: usize = 2000;
+/// The longest span name added to the operations tracked as spans arrive; a longer name is
+/// decided at the default probability (see the [module docs](self#at-most-2000-operations)).
+pub const MAX_OPERATION_NAME_BYTES: usize = 256;
 
 const SAMPLER_TYPE: &str = "sampler.type";
 const SAMPLER_PARAM: &str = "sampler.param";
@@ -801,8 +805,9 @@ impl Discovered {
             if let Some(operation) = operations.get(name) {
                 return Some(Arc::clone(operation));
             }
-            // Full: the map never shrinks, so names past the cap take no lock.
-            if operations.len() >= self.room {
+            // Full: the map never shrinks, so names past the cap take no lock. A name too
+            // long to keep is never added.
+            if operations.len() >= self.room || name.len() > MAX_OPERATION_NAME_BYTES {
                 return None;
             }
         }
