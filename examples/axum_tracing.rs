@@ -290,7 +290,7 @@ pub async fn trace_requests(
 
     let mut response = next.run(request).instrument(span.clone()).await;
     // Name the server's span in the answer (W3C Trace Context, "Response header").
-    let metric = TraceContextPropagator::new().server_timing(&span.context());
+    let metric = tctx::server_timing::metric(&span.context());
     if let Some(value) = metric.and_then(|m| HeaderValue::from_str(&m).ok()) {
         response.headers_mut().append("server-timing", value);
     }

@@ -860,11 +860,9 @@ fn a_client_learns_the_server_span_from_server_timing() {
         let server_context = server_span.span_context().clone();
         let cx = parent.with_span(server_span);
 
-        let metric = propagator.server_timing(&cx).expect("a valid span");
+        let metric = tctx::server_timing::metric(&cx).expect("a valid span");
         let response = headers(&[("server-timing", &format!("db;dur=53, {metric}"))]);
-        let learned = propagator
-            .extract_server_timing(&response)
-            .expect("a trace metric");
+        let learned = tctx::server_timing::extract(&response).expect("a trace metric");
         assert_eq!(learned.trace_id(), server_context.trace_id());
         assert_eq!(learned.span_id(), server_context.span_id());
         assert!(learned.is_remote() && learned.is_sampled());
@@ -878,21 +876,16 @@ fn a_client_learns_the_server_span_from_server_timing() {
 
 #[test]
 fn server_timing_needs_a_valid_span_and_a_valid_metric() {
-    let propagator = TraceContextPropagator::new();
-    assert_eq!(propagator.server_timing(&Context::new()), None);
+    assert_eq!(tctx::server_timing::metric(&Context::new()), None);
     for header in [
         "db;dur=53",
         "trace;desc=00-0af7651916cd43dd8448eb211c80319c-0000000000000000-01",
         "",
     ] {
         let response = headers(&[("server-timing", header)]);
-        assert_eq!(
-            propagator.extract_server_timing(&response),
-            None,
-            "{header:?}"
-        );
+        assert_eq!(tctx::server_timing::extract(&response), None, "{header:?}");
     }
-    assert_eq!(propagator.extract_server_timing(&headers(&[])), None);
+    assert_eq!(tctx::server_timing::extract(&headers(&[])), None);
     // Several header fields: the first with a valid trace metric counts.
     let carrier = MultiMap(vec![
         ("server-timing", "db;dur=53"),
@@ -901,7 +894,7 @@ fn server_timing_needs_a_valid_span_and_a_valid_metric() {
             "trace;desc=00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
         ),
     ]);
-    let learned = propagator.extract_server_timing(&carrier).unwrap();
+    let learned = tctx::server_timing::extract(&carrier).unwrap();
     assert_eq!(learned.span_id().to_string(), "b7ad6b7169203331");
 }
 
@@ -910,7 +903,6 @@ fn server_timing_fields_combine_as_their_joined_value() {
     // RFC 9110 section 5.3: fields combine by joining with ", ". A quoted string that the
     // first field leaves open swallows the second field's metric, in the joined value and
     // in the fields alike (the fields were once read one at a time, and disagreed).
-    let propagator = TraceContextPropagator::new();
     let metric = "trace;desc=00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
     for (fields, found) in [
         (vec!["x;desc=\"open", metric], false),
@@ -921,8 +913,8 @@ fn server_timing_fields_combine_as_their_joined_value() {
         let carrier = MultiMap(fields.iter().map(|f| ("server-timing", *f)).collect());
         let one = headers(&[("server-timing", &joined)]);
         let (by_fields, by_join) = (
-            propagator.extract_server_timing(&carrier),
-            propagator.extract_server_timing(&one),
+            tctx::server_timing::extract(&carrier),
+            tctx::server_timing::extract(&one),
         );
         assert_eq!(by_fields, by_join, "{fields:?}");
         assert_eq!(by_fields.is_some(), found, "{fields:?}");

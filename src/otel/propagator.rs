@@ -263,62 +263,6 @@ impl TraceContextPropagator {
         Some(Traceparent::new(trace_id, span_id, flags))
     }
 
-    /// The `trace` metric for a `Server-Timing` response header, naming the context's span
-    /// (`21-http_response_header_format.md`), or `None` if the context has no valid span.
-    /// Its random flag follows the same rules as an outgoing `traceparent`. Append it to the
-    /// response's `Server-Timing` value. The same as [`tctx::server_timing::metric`], which
-    /// needs no propagator instance.
-    ///
-    /// [`tctx::server_timing::metric`]: crate::server_timing::metric
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use std::collections::HashMap;
-    /// use opentelemetry::propagation::TextMapPropagator;
-    ///
-    /// let propagator = tctx::TraceContextPropagator::new();
-    /// let request = HashMap::from([(
-    ///     "traceparent".to_owned(),
-    ///     "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-03".to_owned(),
-    /// )]);
-    /// let cx = propagator.extract(&request);
-    /// assert_eq!(
-    ///     propagator.server_timing(&cx).as_deref(),
-    ///     Some("trace;desc=00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-03")
-    /// );
-    /// ```
-    #[must_use]
-    pub fn server_timing(&self, cx: &Context) -> Option<String> {
-        crate::server_timing::metric(cx)
-    }
-
-    /// Reads the `trace` metric of a response's `Server-Timing` header (all its fields, in
-    /// order) as a remote span context: the span that served the request. `None` when there
-    /// is no valid trace metric. The same as [`tctx::server_timing::extract`], which needs no
-    /// propagator instance.
-    ///
-    /// [`tctx::server_timing::extract`]: crate::server_timing::extract
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use std::collections::HashMap;
-    ///
-    /// let propagator = tctx::TraceContextPropagator::new();
-    /// let response = HashMap::from([(
-    ///     "server-timing".to_owned(),
-    ///     "db;dur=53, trace;desc=00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01".to_owned(),
-    /// )]);
-    /// let server_span = propagator.extract_server_timing(&response).unwrap();
-    /// assert_eq!(server_span.span_id().to_string(), "b7ad6b7169203331");
-    /// assert!(server_span.is_remote() && server_span.is_sampled());
-    /// ```
-    #[must_use]
-    pub fn extract_server_timing(&self, extractor: &dyn Extractor) -> Option<SpanContext> {
-        crate::server_timing::extract(extractor)
-    }
-
     /// The outgoing `tracestate`, or `None` when it would be empty: the members of
     /// `current` that are valid Level 2 members, merged with `received` when some of its
     /// members never reached OpenTelemetry, cut to the configured length. One allocation for
