@@ -597,7 +597,9 @@ pub(crate) fn from_process_env_logged() -> (ConfiguredSampler, Vec<KnownPropagat
 
 /// The sampler configured by the values of `OTEL_TRACES_SAMPLER` (`sampler`) and
 /// `OTEL_TRACES_SAMPLER_ARG` (`arg`), and the problems found with them. Pure: it reads no
-/// environment and logs nothing ([`Config::from_env`] does both).
+/// environment and logs nothing ([`Config::from_env`] does both); except that the Jaeger
+/// samplers (feature `jaeger-remote`) read their service name from `OTEL_SERVICE_NAME` or
+/// `OTEL_RESOURCE_ATTRIBUTES` and, once built, start polling their server.
 ///
 /// Names are case-insensitive; values are trimmed, and an empty or blank value is unset
 /// ("Parsing empty value"). An unset sampler is the default, `parentbased_always_on`.

@@ -26,7 +26,9 @@
 //!
 //! Sampled spans get the attributes Jaeger's clients set, which Jaeger's collector reads for
 //! its adaptive sampling: `sampler.type` (`probabilistic`, `ratelimiting` or `lowerbound`)
-//! and `sampler.param` (the probability, or the traces per second of `ratelimiting`).
+//! and `sampler.param` (the probability, or the traces per second of `ratelimiting`). These
+//! are the names of Jaeger's own span model (`SamplerTypeKey`, `SamplerParamKey`), which its
+//! adaptive-sampling aggregator reads; a `jaeger.`-prefixed name would be read by nothing.
 //!
 //! ## At most 2,000 operations
 //!
@@ -51,6 +53,11 @@
 //! (`tctx.jaeger_remote.fetch_failed`, `tctx.jaeger_remote.fetch_recovered`). Decisions never
 //! wait for the network: they read the current strategy without a lock (an atomically
 //! swapped `Arc`, read with `arc-swap`'s `load`).
+//!
+//! The HTTP client honours the proxy variables (`ALL_PROXY`, `HTTPS_PROXY`, `HTTP_PROXY`,
+//! their lower-case forms, and `NO_PROXY`), as
+//! OpenTelemetry's other SDKs' clients do: a process behind a proxy that must reach a local
+//! agent directly lists it in `NO_PROXY`.
 //!
 //! # The thread
 //!
