@@ -405,18 +405,7 @@ fn composable(
             closed_object(value, &[], &here)?;
             Arc::new(ComposableAlwaysOff)
         }
-        "probability" => {
-            let ratio = probability_ratio(value, &here)?;
-            if ratio == 0.0 {
-                // "For the zero case a ComposableAlwaysOff instance SHOULD be returned".
-                Arc::new(ComposableAlwaysOff)
-            } else {
-                Arc::new(
-                    ComposableProbability::new(ratio)
-                        .map_err(|error| here.key("ratio").value_error(error.to_string()))?,
-                )
-            }
-        }
+        "probability" => composable_probability(value, &here)?,
         "parent_threshold" => {
             let entries = closed_object(value, &["root"], &here)?;
             let root = composable(required(entries, "root", &here)?, &here.key("root"), found)?;
@@ -452,6 +441,21 @@ const RULE_KEYS: [&str; 5] = [
     "parent",
     "sampler",
 ];
+
+/// A `{ratio: ...}` node as a composable: `ComposableProbability`, or `ComposableAlwaysOff`
+/// for 0 ("For the zero case a `ComposableAlwaysOff` instance SHOULD be returned").
+fn composable_probability(
+    value: &Node,
+    here: &Path<'_>,
+) -> Result<Arc<dyn ComposableSampler>, ConfigError> {
+    let ratio = probability_ratio(value, here)?;
+    if ratio == 0.0 {
+        return Ok(Arc::new(ComposableAlwaysOff));
+    }
+    ComposableProbability::new(ratio)
+        .map(|sampler| Arc::new(sampler) as Arc<dyn ComposableSampler>)
+        .map_err(|error| here.key("ratio").value_error(error.to_string()))
+}
 
 /// A rule of `rule_based`: its conditions (all must match; none matches every span) and its
 /// sampler.
@@ -649,31 +653,14 @@ fn jaeger_remote(
         builder = builder.with_polling_interval(std::time::Duration::from_millis(ms));
     }
     let initial_path = path.key("initial_sampler");
-    let (name, initial) = single(
-        required(entries, "initial_sampler", path)?,
-        "sampler",
-        &initial_path,
-    )?;
+    let initial_node = required(entries, "initial_sampler", path)?;
+    let (name, initial) = single(initial_node, "sampler", &initial_path)?;
     let here = initial_path.key(name);
     let initial: Arc<dyn ComposableSampler> = match name {
-        "always_on" => {
-            closed_object(initial, &[], &here)?;
-            Arc::new(ComposableAlwaysOn)
-        }
-        "always_off" => {
-            closed_object(initial, &[], &here)?;
-            Arc::new(ComposableAlwaysOff)
-        }
+        // The composable samplers of the same names.
+        "always_on" | "always_off" => composable(initial_node, &initial_path, found)?,
         "trace_id_ratio_based" | "probability/development" => {
-            let ratio = probability_ratio(initial, &here)?;
-            if ratio == 0.0 {
-                Arc::new(ComposableAlwaysOff)
-            } else {
-                Arc::new(
-                    ComposableProbability::new(ratio)
-                        .map_err(|error| here.key("ratio").value_error(error.to_string()))?,
-                )
-            }
+            composable_probability(initial, &here)?
         }
         "composite/development" => composable(initial, &here, found)?,
         other => {
