@@ -717,7 +717,7 @@ fn from_the_environment() {
     assert!(
         sampler
             .description()
-            .starts_with("ParentThreshold{root:JaegerRemote{service:my shop,"),
+            .starts_with("ParentBased{root:JaegerRemote{service:my shop,"),
         "{}",
         sampler.description()
     );
@@ -725,7 +725,7 @@ fn from_the_environment() {
     assert_eq!(server.requests()[0].target, "/sampling?service=my%20shop");
     assert!(eventually(BOUND, || sampler
         .description()
-        .ends_with("strategy:probabilistic:0.75}}")));
+        .contains("strategy:probabilistic:0.75},remoteParentSampled:")));
 
     std::env::set_var("OTEL_SERVICE_NAME", "checkout");
     let (sampler, warnings) = tctx::config::sampler_from_env_vars(
@@ -816,7 +816,7 @@ mod readme {
     use std::time::Duration;
 
     use opentelemetry_sdk::trace::SdkTracerProvider;
-    use tctx::sampler::{ComposableProbability, JaegerRemote, ParentThreshold};
+    use tctx::sampler::{ComposableProbability, JaegerRemote, ParentBased};
 
     pub fn readme_rust_form() -> Result<(), Box<dyn std::error::Error>> {
         let sampler = JaegerRemote::builder("checkout")
@@ -825,9 +825,9 @@ mod readme {
             .with_request_timeout(Duration::from_secs(10)) // default: the interval, at most 10 s
             .with_initial_sampler(ComposableProbability::new(0.001)?) // the default
             .build()?;
-        // What OTEL_TRACES_SAMPLER=parentbased_jaeger_remote builds.
+        // What OTEL_TRACES_SAMPLER=parentbased_jaeger_remote and the YAML above build.
         let provider = SdkTracerProvider::builder()
-            .with_sampler(ParentThreshold::new(sampler))
+            .with_sampler(ParentBased::new(sampler))
             .build();
         drop(provider);
         Ok(())

@@ -56,7 +56,7 @@ fn the_centers_change_arrives_within_a_second() {
 /// The README's "Sampling set from the center" YAML builds the sampler of the Rust beside it.
 #[test]
 fn the_readme_yaml_is_the_readme_rust() {
-    use tctx::sampler::{ComposableProbability, JaegerRemote, ParentThreshold, SamplerDescription};
+    use tctx::sampler::{ComposableProbability, JaegerRemote, ParentBased, SamplerDescription};
 
     let readme =
         std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
@@ -67,7 +67,7 @@ fn the_readme_yaml_is_the_readme_rust() {
     let yaml = &section[start..start + section[start..].find("```").unwrap()];
     let config = tctx::config::Config::from_yaml_str(yaml).unwrap();
     // A port where nothing answers: neither sampler gets a strategy during the test.
-    let rust = ParentThreshold::new(
+    let rust = ParentBased::new(
         JaegerRemote::builder("checkout")
             .with_endpoint("http://localhost:5778/sampling")
             .with_polling_interval(std::time::Duration::from_secs(60))

@@ -620,7 +620,7 @@ pub(crate) fn from_process_env_logged() -> (ConfiguredSampler, Vec<KnownPropagat
 /// | `adaptive` (tctx) | [`Adaptive`] | target sampled spans per second, default `100` |
 /// | `parentthreshold_adaptive` (tctx) | [`ParentThreshold`]`::new(Adaptive)` | target spans per second, default `100` |
 /// | `jaeger_remote` (feature `jaeger-remote`) | `JaegerRemote`, strategies polled from the center | `endpoint=...,pollingIntervalMs=...,initialSamplingRate=...` |
-/// | `parentbased_jaeger_remote` (feature `jaeger-remote`) | [`ParentThreshold`]`::new(JaegerRemote)`: children follow their parent | the same |
+/// | `parentbased_jaeger_remote` (feature `jaeger-remote`) | [`ParentBased`]`::new(JaegerRemote)`: children follow their parent | the same |
 ///
 /// The Jaeger samplers (feature `jaeger-remote`) take the specification's comma-separated
 /// `endpoint` (an `http://` URL; default `http://localhost:5778/sampling`, `/sampling` added

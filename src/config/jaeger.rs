@@ -9,7 +9,7 @@ use std::time::Duration;
 use super::env::{read_var, ConfiguredSampler};
 use super::number::parse_f64;
 use crate::sampler::jaeger::{DEFAULT_ENDPOINT, DEFAULT_INITIAL_SAMPLING_RATE};
-use crate::sampler::{ComposableAlwaysOff, ComposableProbability, JaegerRemote, ParentThreshold};
+use crate::sampler::{ComposableAlwaysOff, ComposableProbability, JaegerRemote, ParentBased};
 
 /// The service name when the environment gives none (the SDK's default resource).
 pub(crate) const UNKNOWN_SERVICE: &str = "unknown_service";
@@ -151,9 +151,8 @@ pub(crate) fn build(
     };
     let sampler = builder.build().ok()?;
     Some(if parent_based {
-        // ParentThreshold: children follow the parent's decision, as the specification's
-        // ParentBased does, and keep its `th` only when it is consistent.
-        ConfiguredSampler::new(ParentThreshold::new(sampler))
+        // As every parentbased_* sampler: the specification's ParentBased around the root's.
+        ConfiguredSampler::new(ParentBased::new(sampler))
     } else {
         ConfiguredSampler::new(sampler)
     })

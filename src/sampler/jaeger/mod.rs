@@ -161,8 +161,9 @@ const SAMPLER_PARAM: &str = "sampler.param";
 ///
 /// It is a `ShouldSample` that decides every span it is asked about by the current strategy
 /// (the span's name is the operation): put it at the root, behind
-/// [`ParentThreshold`](super::ParentThreshold) (what `parentbased_jaeger_remote` builds) so
-/// that children follow their parent. It is also a [`ComposableSampler`], for
+/// [`ParentBased`](super::ParentBased) (what `parentbased_jaeger_remote` builds) or
+/// [`ParentThreshold`](super::ParentThreshold) (which also erases a parent's inconsistent
+/// `th`), so that children follow their parent. It is also a [`ComposableSampler`], for
 /// [`CompositeSampler`](super::CompositeSampler) and rules. Clones share the strategy, the rate
 /// limiters and the polling thread; dropping the last clone stops the thread.
 ///
